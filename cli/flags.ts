@@ -1,0 +1,340 @@
+/**
+ * The flags of every command, declared once as data. Both parsers read this table: the fast
+ * get-token parser on the cache-hit path (`fast_args.ts`) and the CLI library behind help, errors
+ * and the other commands (`program.ts`). Names, kinds and defaults follow int128/kubelogin, so a
+ * kubeconfig written for it works unchanged.
+ *
+ * This module is plain data and small functions: it is on the hot path.
+ *
+ * @module
+ */
+
+import { UsageError } from "../lib/errors.ts";
+
+/**
+ * How a flag takes values, after pflag's kinds in kubelogin:
+ * - `string`, `int`: one value, the last one wins;
+ * - `bool`: `--flag` or `--flag=true|false`;
+ * - `stringSlice`: repeatable, and each value is split on commas (`--oidc-extra-scope=a,b`);
+ * - `stringArray`: repeatable, never split (file names, base64 data);
+ * - `map`: repeatable `key=value`, comma-separated pairs allowed.
+ */
+export type FlagKind = "string" | "bool" | "int" | "stringSlice" | "stringArray" | "map";
+
+/** One flag of one or more commands. */
+export interface FlagSpec {
+  /** The long name, without dashes. */
+  name: string;
+  kind: FlagKind;
+  description: string;
+  /** One-letter alias (`v` for `-v1`). */
+  short?: string;
+  /** The default shown in help; applied by `options.ts`, not by the parsers. */
+  defaultText?: string;
+  /** An environment variable read when the flag is absent; shown in help. */
+  env?: string;
+  /** Allowed values, checked by both parsers. */
+  choices?: readonly string[];
+  /** Accepted for compatibility, left out of help. */
+  hidden?: boolean;
+}
+
+/** A parsed flag value. */
+export type FlagValue = string | boolean | number | string[] | Record<string, string>;
+
+/** The flags given on the command line, by long name. Absent flags are not in the map. */
+export type ParsedFlags = Map<string, FlagValue>;
+
+/** Choices of `--grant-type`. */
+export const GRANT_TYPES: readonly string[] = [
+  "auto",
+  "authcode",
+  "authcode-keyboard",
+  "password",
+  "device-code",
+  "client-credentials",
+];
+
+/** The `-v`/`--v` log level of klog, which kubelogin inherits. */
+export const LOG_FLAGS: readonly FlagSpec[] = [
+  {
+    name: "v",
+    short: "v",
+    kind: "int",
+    description: "log level: 1 shows what the plugin does (tokens are never logged)",
+    defaultText: "0",
+  },
+];
+
+/** The identity provider and client. */
+export const PROVIDER_FLAGS: readonly FlagSpec[] = [
+  {
+    name: "oidc-issuer-url",
+    kind: "string",
+    description: "Issuer URL of the provider (mandatory)",
+  },
+  { name: "oidc-client-id", kind: "string", description: "Client ID of the provider (mandatory)" },
+  {
+    name: "oidc-client-secret",
+    kind: "string",
+    env: "OIDC_CLIENT_SECRET",
+    description: "Client secret of the provider; prefer the environment variable",
+  },
+  {
+    name: "oidc-redirect-url",
+    kind: "string",
+    description: "[authcode, authcode-keyboard] Redirect URL",
+  },
+  {
+    name: "oidc-extra-scope",
+    kind: "stringSlice",
+    description: "Scopes to request besides openid (repeatable, comma-separated)",
+  },
+  {
+    name: "oidc-use-access-token",
+    kind: "bool",
+    description: "Give kubectl the access token instead of the ID token",
+  },
+  {
+    name: "oidc-request-header",
+    kind: "map",
+    description: "HTTP header sent with every request to the provider (Name=Value, repeatable)",
+  },
+];
+
+/** Where the token cache lives. */
+export const TOKEN_CACHE_FLAGS: readonly FlagSpec[] = [
+  {
+    name: "token-cache-dir",
+    kind: "string",
+    description: "Directory of the token cache",
+    defaultText: "$KUBECACHEDIR/oidc-login or ~/.kube/cache/oidc-login",
+  },
+  {
+    name: "token-cache-storage",
+    kind: "string",
+    description: "Storage for the token cache",
+    choices: ["disk", "keyring", "none"],
+    defaultText: "disk",
+  },
+];
+
+/** Trust settings for HTTPS to the provider. */
+export const TLS_FLAGS: readonly FlagSpec[] = [
+  {
+    name: "certificate-authority",
+    kind: "stringArray",
+    description: "Path to a PEM file of CA certificates for the provider (repeatable)",
+  },
+  {
+    name: "certificate-authority-data",
+    kind: "stringArray",
+    description: "Base64-encoded PEM CA certificates for the provider (repeatable)",
+  },
+  {
+    name: "insecure-skip-tls-verify",
+    kind: "bool",
+    description: "[SECURITY RISK] Do not verify the provider's certificate (see docs/usage.md)",
+  },
+  {
+    name: "tls-renegotiation-once",
+    kind: "bool",
+    description: "Accepted for compatibility; Deno's TLS never renegotiates",
+    hidden: true,
+  },
+  {
+    name: "tls-renegotiation-freely",
+    kind: "bool",
+    description: "Accepted for compatibility; Deno's TLS never renegotiates",
+    hidden: true,
+  },
+];
+
+/** PKCE. */
+export const PKCE_FLAGS: readonly FlagSpec[] = [
+  {
+    name: "oidc-pkce-method",
+    kind: "string",
+    description: "PKCE code challenge method; auto uses S256 when the provider supports it",
+    choices: ["auto", "no", "S256"],
+    defaultText: "auto",
+  },
+  {
+    name: "oidc-use-pkce",
+    kind: "bool",
+    description: "Force PKCE S256 (same as --oidc-pkce-method=S256)",
+    hidden: true,
+  },
+];
+
+/** How to log in. */
+export const AUTHENTICATION_FLAGS: readonly FlagSpec[] = [
+  {
+    name: "grant-type",
+    kind: "string",
+    description: "Authorization grant type; auto is password when --username is set, else authcode",
+    choices: GRANT_TYPES,
+    defaultText: "auto",
+  },
+  {
+    name: "listen-address",
+    kind: "stringSlice",
+    description: "[authcode] Local server addresses, tried in order",
+    defaultText: "127.0.0.1:8000,127.0.0.1:18000",
+  },
+  {
+    name: "skip-open-browser",
+    kind: "bool",
+    description: "[authcode, device-code] Do not open the browser",
+  },
+  {
+    name: "browser-command",
+    kind: "string",
+    description:
+      "[authcode, device-code] Command to open the browser (the URL is its last argument)",
+  },
+  {
+    name: "authentication-timeout-sec",
+    kind: "int",
+    description: "Timeout of the login in seconds",
+    defaultText: "180",
+  },
+  {
+    name: "local-server-cert",
+    kind: "string",
+    description: "[authcode] Certificate file for an HTTPS local server",
+  },
+  {
+    name: "local-server-key",
+    kind: "string",
+    description: "[authcode] Key file for an HTTPS local server",
+  },
+  {
+    name: "open-url-after-authentication",
+    kind: "string",
+    description: "[authcode] URL to show in the browser after the login",
+  },
+  {
+    name: "oidc-auth-request-extra-params",
+    kind: "map",
+    description:
+      "[authcode, authcode-keyboard, client-credentials] Extra parameters of the authorization request (key=value, repeatable)",
+  },
+  { name: "username", kind: "string", description: "[password] Username" },
+  {
+    name: "password",
+    kind: "string",
+    description: "[password] Password; asked on the terminal when absent",
+  },
+];
+
+/** `get-token`: the credential plugin itself. */
+export const GET_TOKEN_FLAGS: readonly FlagSpec[] = [
+  ...PROVIDER_FLAGS,
+  {
+    name: "force-refresh",
+    kind: "bool",
+    description: "Refresh the token even when the cached one is still valid",
+  },
+  ...TOKEN_CACHE_FLAGS,
+  ...TLS_FLAGS,
+  ...PKCE_FLAGS,
+  ...AUTHENTICATION_FLAGS,
+  ...LOG_FLAGS,
+];
+
+/** `setup`: log in once and print the claims and the kubeconfig instructions. */
+export const SETUP_FLAGS: readonly FlagSpec[] = [
+  ...PROVIDER_FLAGS,
+  ...TLS_FLAGS,
+  ...PKCE_FLAGS,
+  ...AUTHENTICATION_FLAGS,
+  ...LOG_FLAGS,
+];
+
+/** `clean`: delete the token cache. */
+export const CLEAN_FLAGS: readonly FlagSpec[] = [
+  ...TOKEN_CACHE_FLAGS,
+  {
+    name: "oidc-issuer-url",
+    kind: "string",
+    description: "Delete only the entries of this issuer",
+  },
+  {
+    name: "oidc-client-id",
+    kind: "string",
+    description: "Delete only the entries of this client (with --oidc-issuer-url)",
+  },
+  ...LOG_FLAGS,
+];
+
+/** Standalone mode: log in and write the token into the kubeconfig. */
+export const ROOT_FLAGS: readonly FlagSpec[] = [
+  { name: "kubeconfig", kind: "string", description: "Path to the kubeconfig file" },
+  { name: "context", kind: "string", description: "Name of the kubeconfig context to use" },
+  {
+    name: "user",
+    kind: "string",
+    description: "Name of the kubeconfig user to use; takes precedence over --context",
+  },
+  ...TOKEN_CACHE_FLAGS,
+  ...TLS_FLAGS,
+  ...AUTHENTICATION_FLAGS,
+  ...LOG_FLAGS,
+];
+
+const TRUE_WORDS = new Set(["true", "1", "t", "TRUE", "True", "T"]);
+const FALSE_WORDS = new Set(["false", "0", "f", "FALSE", "False", "F"]);
+
+/**
+ * Folds one raw value into what the flag already holds, per its kind.
+ *
+ * @param raw the value text; `undefined` for a bare boolean flag
+ * @throws {UsageError} for a value the flag cannot take
+ */
+export function accumulateFlag(
+  spec: FlagSpec,
+  previous: FlagValue | undefined,
+  raw: string | undefined,
+): FlagValue {
+  if (spec.kind === "bool") {
+    if (raw === undefined || TRUE_WORDS.has(raw)) return true;
+    if (FALSE_WORDS.has(raw)) return false;
+    throw new UsageError(`invalid value "${raw}" for --${spec.name}: expected true or false`);
+  }
+  if (raw === undefined) throw new UsageError(`flag needs an argument: --${spec.name}`);
+  switch (spec.kind) {
+    case "string":
+      if (spec.choices && !spec.choices.includes(raw)) {
+        throw new UsageError(
+          `invalid value "${raw}" for --${spec.name}: must be one of ${spec.choices.join("|")}`,
+        );
+      }
+      return raw;
+    case "int": {
+      if (!/^-?\d+$/.test(raw)) {
+        throw new UsageError(`invalid value "${raw}" for --${spec.name}: expected an integer`);
+      }
+      return Number.parseInt(raw, 10);
+    }
+    case "stringSlice":
+      return [...(previous as string[] | undefined ?? []), ...splitCommas(raw)];
+    case "stringArray":
+      return [...(previous as string[] | undefined ?? []), raw];
+    case "map": {
+      const map = { ...(previous as Record<string, string> | undefined) };
+      for (const pair of splitCommas(raw)) {
+        const equals = pair.indexOf("=");
+        if (equals <= 0) {
+          throw new UsageError(`invalid value for --${spec.name}: expected key=value`);
+        }
+        map[pair.slice(0, equals)] = pair.slice(equals + 1);
+      }
+      return map;
+    }
+  }
+}
+
+function splitCommas(raw: string): string[] {
+  return raw === "" ? [] : raw.split(",").map((part) => part.trim()).filter((part) => part !== "");
+}

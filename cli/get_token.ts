@@ -1,0 +1,46 @@
+/**
+ * `get-token`: the credential plugin. Prints one ExecCredential on stdout and nothing else.
+ *
+ * @module
+ */
+
+import { getToken, type GetTokenOptions } from "../lib/get_token.ts";
+import { buildExecCredential, parseExecInfo } from "../lib/kube/exec_credential.ts";
+import type { Logger } from "../lib/log.ts";
+import { readEnv } from "../lib/permissions.ts";
+import type { ParsedFlags } from "./flags.ts";
+import { interactionFor } from "./interaction.ts";
+import { createStderrLogger, writeStdout } from "./logger.ts";
+import { FlagReader, loginOptions, providerOptions, tokenCacheOptions } from "./options.ts";
+
+/** The library options of a `get-token` command line. */
+export function getTokenOptions(flags: FlagReader): GetTokenOptions {
+  return {
+    provider: providerOptions(flags),
+    login: loginOptions(flags),
+    cache: tokenCacheOptions(flags),
+    forceRefresh: flags.bool("force-refresh"),
+  };
+}
+
+/** Warns about flags accepted only so that kubelogin's kubeconfigs keep working. */
+export function noteCompatibilityFlags(flags: FlagReader, logger: Logger): void {
+  for (const name of ["tls-renegotiation-once", "tls-renegotiation-freely"]) {
+    if (flags.bool(name)) {
+      logger.debug(`--${name} has no effect: Deno's TLS (rustls) never renegotiates`);
+    }
+  }
+}
+
+/** Runs `get-token` with parsed flags. */
+export async function runGetToken(parsed: ParsedFlags): Promise<void> {
+  const flags = new FlagReader(parsed);
+  const logger = createStderrLogger(flags.int("v", 0));
+  const execInfo = parseExecInfo(readEnv("KUBERNETES_EXEC_INFO"));
+  noteCompatibilityFlags(flags, logger);
+  const options = getTokenOptions(flags);
+  const { tokenSet, source } = await getToken(options, interactionFor(execInfo, logger));
+  logger.debug(`answering kubectl with a token from the ${source}`);
+  const credential = buildExecCredential(execInfo, tokenSet.token, tokenSet.expiresAt);
+  writeStdout(`${JSON.stringify(credential)}\n`);
+}

@@ -1,0 +1,37 @@
+/**
+ * The CLI's {@link Logger}: every human message goes to stderr, because stdout carries only the
+ * ExecCredential that kubectl parses.
+ *
+ * @module
+ */
+
+import type { Logger } from "../lib/log.ts";
+
+const encoder = new TextEncoder();
+
+/** Writes one line to stderr, synchronously so it is not lost when the process exits. */
+export function writeStderrLine(line: string): void {
+  writeAll(Deno.stderr, encoder.encode(`${line}\n`));
+}
+
+/** Writes text to stdout synchronously. */
+export function writeStdout(text: string): void {
+  writeAll(Deno.stdout, encoder.encode(text));
+}
+
+function writeAll(target: { writeSync(p: Uint8Array): number }, bytes: Uint8Array): void {
+  let offset = 0;
+  while (offset < bytes.length) offset += target.writeSync(bytes.subarray(offset));
+}
+
+/**
+ * A logger at a klog-style level: `info` always, `debug` from `-v1` up.
+ *
+ * @param level the `-v` level
+ */
+export function createStderrLogger(level: number): Logger {
+  return {
+    info: writeStderrLine,
+    debug: level >= 1 ? (message) => writeStderrLine(`debug: ${message}`) : () => {},
+  };
+}

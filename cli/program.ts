@@ -1,0 +1,161 @@
+/**
+ * The full command line, on the CLI library (commander, chosen in docs/design.md): subcommands,
+ * generated help, flag errors. The library is imported only here, and this module only when the
+ * fast path of `main.ts` declines, so a cache hit never pays for it. Swapping the library means
+ * rewriting this file alone: flags are declared in `flags.ts`.
+ *
+ * @module
+ */
+
+import { Command, CommanderError, Option } from "commander";
+import { CommandLineError } from "./errors.ts";
+import {
+  accumulateFlag,
+  CLEAN_FLAGS,
+  type FlagSpec,
+  type FlagValue,
+  GET_TOKEN_FLAGS,
+  type ParsedFlags,
+  ROOT_FLAGS,
+  SETUP_FLAGS,
+} from "./flags.ts";
+import { writeStderrLine, writeStdout } from "./logger.ts";
+import { VERSION } from "./version.ts";
+
+/** The commands, their flags and what runs them. */
+interface CommandSpec {
+  name: string;
+  summary: string;
+  flags: readonly FlagSpec[];
+  run(flags: ParsedFlags): Promise<void>;
+}
+
+const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: "get-token",
+    summary: "Run as a kubectl credential plugin: print an ExecCredential with a valid token",
+    flags: GET_TOKEN_FLAGS,
+    run: async (flags) => (await import("./get_token.ts")).runGetToken(flags),
+  },
+  {
+    name: "setup",
+    summary: "Log in once, show the ID token's claims and the kubeconfig to use",
+    flags: SETUP_FLAGS,
+    run: async (flags) => (await import("./setup.ts")).runSetup(flags),
+  },
+  {
+    name: "clean",
+    summary: "Delete the token cache (files and keyring)",
+    flags: CLEAN_FLAGS,
+    run: async (flags) => (await import("./clean.ts")).runClean(flags),
+  },
+];
+
+/** Commander's codes for help and version output, which are not failures. */
+const INFORMATIONAL_CODES = new Set([
+  "commander.helpDisplayed",
+  "commander.help",
+  "commander.version",
+]);
+
+/**
+ * Parses the arguments and runs the command they name.
+ *
+ * @returns the exit code
+ * @throws {CommandLineError} for unknown flags, missing values, stray arguments
+ */
+export async function runProgram(args: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...args], { from: "user" });
+    return 0;
+  } catch (error) {
+    if (!(error instanceof CommanderError)) throw error;
+    if (INFORMATIONAL_CODES.has(error.code)) return 0;
+    const command = COMMANDS.find((spec) => spec.name === args[0])?.name ?? "";
+    throw new CommandLineError(error.message.replace(/^error: /, ""), command);
+  }
+}
+
+/** The commander program, for help and completion generation. */
+export function buildProgram(): Command {
+  const program = configure(new Command("kubectl together-login"))
+    .description(
+      "Log in to an OpenID Connect provider and give kubectl an ID token (a client-go credential plugin).",
+    )
+    .version(VERSION, "--version")
+    .enablePositionalOptions();
+  const readRoot = addFlags(program, ROOT_FLAGS);
+  program.action(async () => {
+    const { runStandalone } = await import("./standalone.ts");
+    await runStandalone(readRoot(program));
+  });
+  for (const spec of COMMANDS) {
+    const command = configure(program.command(spec.name)).description(spec.summary);
+    const read = addFlags(command, spec.flags);
+    command.action(() => spec.run(read(command)));
+  }
+  const completion = configure(program.command("completion"))
+    .description("Print a shell completion script")
+    .argument("<shell>", "bash, zsh or fish");
+  completion.action(async (shell: string) => {
+    const { completionScript } = await import("./completion.ts");
+    writeStdout(completionScript(shell, COMMANDS));
+  });
+  return program;
+}
+
+function configure(command: Command): Command {
+  return command
+    .exitOverride()
+    .configureOutput({
+      writeOut: writeStdout,
+      writeErr: (text) => writeStderrLine(text.trimEnd()),
+      // Errors are reported once, as one line, by cli/errors.ts.
+      outputError: () => {},
+    })
+    .helpOption("-h, --help", "Show help");
+}
+
+/** Declares the flags on a command and returns a reader of what was given. */
+function addFlags(command: Command, specs: readonly FlagSpec[]): (c: Command) => ParsedFlags {
+  const byAttribute = new Map<string, FlagSpec>();
+  for (const spec of specs) {
+    const names = spec.short ? `-${spec.short}, --${spec.name}` : `--${spec.name}`;
+    const value = spec.kind === "bool" ? " [bool]" : ` <${valueName(spec)}>`;
+    const option = new Option(`${names}${value}`, helpText(spec))
+      .argParser((raw: string, previous: FlagValue | undefined) =>
+        accumulateFlag(spec, previous, raw)
+      );
+    if (spec.hidden) option.hideHelp();
+    command.addOption(option);
+    byAttribute.set(option.attributeName(), spec);
+  }
+  return (parsedCommand) => {
+    const parsed: ParsedFlags = new Map();
+    for (const [attribute, value] of Object.entries(parsedCommand.opts())) {
+      const spec = byAttribute.get(attribute);
+      if (spec && value !== undefined) parsed.set(spec.name, value as FlagValue);
+    }
+    return parsed;
+  };
+}
+
+function valueName(spec: FlagSpec): string {
+  switch (spec.kind) {
+    case "int":
+      return "int";
+    case "map":
+      return "key=value";
+    default:
+      return spec.choices && spec.choices.length <= 3 ? spec.choices.join("|") : "string";
+  }
+}
+
+function helpText(spec: FlagSpec): string {
+  const notes = [
+    spec.defaultText === undefined ? "" : `default: ${spec.defaultText}`,
+    spec.env === undefined ? "" : `env: ${spec.env}`,
+  ].filter(Boolean);
+  return notes.length === 0 ? spec.description : `${spec.description} (${notes.join("; ")})`;
+}

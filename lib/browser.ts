@@ -1,0 +1,49 @@
+/**
+ * Opens a URL in the user's browser: the platform's opener, or `--browser-command`. The URL is
+ * always a localhost or provider page address, never a secret, so it may travel in argv.
+ *
+ * @module
+ */
+
+import { KubeloginError } from "./errors.ts";
+import { requirePermission, toPermissionError } from "./permissions.ts";
+
+/** The opener command and leading arguments for this platform. */
+export function platformOpener(): [string, ...string[]] {
+  switch (Deno.build.os) {
+    case "darwin":
+      return ["open"];
+    case "windows":
+      return ["rundll32", "url.dll,FileProtocolHandler"];
+    default:
+      return ["xdg-open"];
+  }
+}
+
+/**
+ * Starts the browser on `url` without waiting for it to exit.
+ *
+ * @param command `--browser-command`, run as `command URL`; the platform opener when absent
+ * @throws {PermissionError} when `--allow-run` does not cover the command
+ * @throws {KubeloginError} when the command cannot be started
+ */
+export function openBrowser(url: string, command?: string): void {
+  const [program, ...args] = command ? [command] : platformOpener();
+  requirePermission({ name: "run", command: program }, `start the browser with ${program}`);
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(program, {
+      args: [...args, url],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+  } catch (error) {
+    const permission = toPermissionError(error);
+    if (permission !== error) throw permission;
+    throw new KubeloginError(`could not start ${program}: ${(error as Error).message}`);
+  }
+  // The browser may outlive this process; do not keep the event loop alive for it.
+  child.status.catch(() => {});
+  child.unref();
+}

@@ -1,0 +1,60 @@
+/**
+ * The identity of a token cache entry. Two configurations that could produce different tokens
+ * must never share an entry, so every input that changes the token is part of the key; inputs
+ * that only change how the token is fetched (timeouts, browser, listen address) are not.
+ *
+ * @module
+ */
+
+/** The inputs that change which token a login produces. */
+export interface CacheKeyInput {
+  issuerUrl: string;
+  clientId: string;
+  /** Scopes requested besides `openid`; order does not matter. */
+  extraScopes: readonly string[];
+  grantType: string;
+  username?: string;
+  useAccessToken: boolean;
+  redirectUrl?: string;
+  authRequestExtraParams: Readonly<Record<string, string>>;
+  /** CA file paths and inline CA data: a different trust root may mean a different provider. */
+  certificateAuthorities: readonly string[];
+  certificateAuthorityData: readonly string[];
+  insecureSkipTlsVerify: boolean;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Serialises the key input canonically (sorted object keys, sorted scopes), so that equal inputs
+ * give equal text whatever order the flags came in.
+ */
+export function canonicalCacheKey(input: CacheKeyInput): string {
+  const fields: [string, unknown][] = [
+    ["authRequestExtraParams", sortedEntries(input.authRequestExtraParams)],
+    ["certificateAuthorities", [...input.certificateAuthorities]],
+    ["certificateAuthorityData", [...input.certificateAuthorityData]],
+    ["clientId", input.clientId],
+    ["extraScopes", [...new Set(input.extraScopes)].sort()],
+    ["grantType", input.grantType],
+    ["insecureSkipTlsVerify", input.insecureSkipTlsVerify],
+    ["issuerUrl", input.issuerUrl],
+    ["redirectUrl", input.redirectUrl ?? ""],
+    ["useAccessToken", input.useAccessToken],
+    ["username", input.username ?? ""],
+  ];
+  return JSON.stringify(fields);
+}
+
+function sortedEntries(record: Readonly<Record<string, string>>): [string, string][] {
+  return Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * The entry's id: lower-case hex SHA-256 of the canonical key. It names the cache file and is the
+ * additional authenticated data of the entry's encryption.
+ */
+export async function cacheKeyId(input: CacheKeyInput): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(canonicalCacheKey(input)));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}

@@ -1,0 +1,86 @@
+/**
+ * Typed errors raised by the library. The CLI layer (`cli/errors.ts`) is the only place that turns
+ * them into words on stderr and an exit code; library code never prints.
+ *
+ * No error field ever holds a token, refresh token, client secret, password or authorization
+ * code: error objects end up in logs.
+ *
+ * @module
+ */
+
+/** Base class of every error this library raises on purpose. */
+export class KubeloginError extends Error {
+  /** @param message what went wrong, free of secrets */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A flag or option value that cannot be used (unknown enum value, bad `key=value`, ...). */
+export class UsageError extends KubeloginError {}
+
+/**
+ * An OAuth 2.0 / OIDC error answered by the identity provider (RFC 6749 section 5.2), carrying the
+ * provider's `error` code so callers branch on it rather than on message text.
+ */
+export class OidcError extends KubeloginError {
+  /** The `error` code from the provider, e.g. `invalid_grant`. */
+  readonly error: string;
+  /** The provider's `error_description`, if any. */
+  readonly errorDescription?: string;
+  /** The HTTP status of the answer, when the error came over HTTP. */
+  readonly status?: number;
+
+  /**
+   * @param endpoint which exchange failed, for the message ("token request", "authorization")
+   * @param error the provider's `error` code
+   */
+  constructor(
+    endpoint: string,
+    error: string,
+    errorDescription?: string,
+    status?: number,
+  ) {
+    const detail = errorDescription ? `${error}: ${errorDescription}` : error;
+    super(`${endpoint} failed: ${detail}`);
+    this.error = error;
+    this.errorDescription = errorDescription;
+    this.status = status;
+  }
+}
+
+/** The provider could not be reached or answered something that is not a valid protocol answer. */
+export class ProviderError extends KubeloginError {
+  /** The HTTP status, when an answer arrived. */
+  readonly status?: number;
+  constructor(message: string, options?: ErrorOptions & { status?: number }) {
+    super(message, options);
+    this.status = options?.status;
+  }
+}
+
+/** A token failed verification (signature, issuer, audience, expiry, nonce, algorithm). */
+export class TokenVerificationError extends KubeloginError {}
+
+/** The browser login did not complete: state mismatch, provider redirected an error, timeout. */
+export class AuthenticationError extends KubeloginError {}
+
+/** The token cache could not be read, written or locked. */
+export class CacheError extends KubeloginError {}
+
+/** The OS keyring could not be reached or refused an operation. */
+export class KeyringError extends KubeloginError {}
+
+/** Deno denied an operation; names the `--allow-…` flag that would grant it. */
+export class PermissionError extends KubeloginError {
+  /** The flag to add, e.g. `--allow-read=/home/me/.kube/cache`. */
+  readonly flag: string;
+  constructor(what: string, flag: string, options?: ErrorOptions) {
+    super(`permission denied: ${what}; run with ${flag}`, options);
+    this.flag = flag;
+  }
+}
+
+/** Interactive input was needed but is not available (no TTY, kubectl said non-interactive). */
+export class NotInteractiveError extends KubeloginError {}

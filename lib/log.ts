@@ -1,0 +1,17 @@
+/**
+ * The logging seam between the library and the CLI. Library code reports through a {@link Logger}
+ * it is given and never prints; the CLI decides where the words go (stderr) and at which level.
+ *
+ * @module
+ */
+
+/** Receives the library's messages. Messages never contain tokens or secrets. */
+export interface Logger {
+  /** A message the user must see (where to log in, a warning). */
+  info(message: string): void;
+  /** Detail shown only at `-v1` and above. */
+  debug(message: string): void;
+}
+
+/** A logger that drops everything, for library callers that want silence. */
+export const silentLogger: Logger = { info() {}, debug() {} };

@@ -1,0 +1,53 @@
+/**
+ * How to log in when no usable token is cached: the grant type and its settings.
+ *
+ * @module
+ */
+
+/** The grant types, as `--grant-type` names them (after `auto` is resolved). */
+export type GrantType =
+  | "authcode"
+  | "authcode-keyboard"
+  | "password"
+  | "device-code"
+  | "client-credentials";
+
+/** `--grant-type` values, `auto` included. */
+export const GRANT_TYPE_CHOICES: readonly string[] = [
+  "auto",
+  "authcode",
+  "authcode-keyboard",
+  "password",
+  "device-code",
+  "client-credentials",
+];
+
+/** Settings of every grant type; each grant reads the fields it needs. */
+export interface LoginOptions {
+  grantType: GrantType;
+  /** Loopback server addresses, tried in order (authcode). */
+  listenAddresses: readonly string[];
+  skipOpenBrowser: boolean;
+  browserCommand?: string;
+  authenticationTimeoutSec: number;
+  localServerCertFile?: string;
+  localServerKeyFile?: string;
+  openUrlAfterAuthentication?: string;
+  /** Extra authorization request parameters; token request parameters for client credentials. */
+  authRequestExtraParams: Readonly<Record<string, string>>;
+  username?: string;
+  /** Never logged. */
+  password?: string;
+}
+
+/** kubelogin's defaults: port 8000, then 18000 when 8000 is taken. */
+export const DEFAULT_LISTEN_ADDRESSES: readonly string[] = ["127.0.0.1:8000", "127.0.0.1:18000"];
+
+/** kubelogin's default `--authentication-timeout-sec`. */
+export const DEFAULT_AUTHENTICATION_TIMEOUT_SEC = 180;
+
+/** Resolves `auto`: the password grant when a username is given, else the authorization code. */
+export function resolveGrantType(grantType: string, username: string | undefined): GrantType {
+  if (grantType === "auto") return username ? "password" : "authcode";
+  return grantType as GrantType;
+}

@@ -1,0 +1,154 @@
+/**
+ * The authorization code grant with PKCE (RFC 6749 section 4.1, RFC 7636), through the browser
+ * and a loopback redirect server.
+ *
+ * @module
+ */
+
+import { openBrowser } from "../browser.ts";
+import { UsageError } from "../errors.ts";
+import type { Interaction } from "../interaction.ts";
+import type { LoginOptions } from "../login_options.ts";
+import type { TokenSet } from "../token_set.ts";
+import { type LoopbackServer, startLoopbackServer } from "./loopback_server.ts";
+import { type ProviderSession, scopeParameter } from "./provider.ts";
+import { createPkcePair, type PkcePair, randomToken, shouldUsePkce } from "./random.ts";
+import { GRANT_AUTHORIZATION_CODE, requestToken } from "./token_endpoint.ts";
+import { verifyTokenResponse } from "./verify.ts";
+
+/** The secrets of one authorization request, kept until the code comes back. */
+export interface AuthorizationRequest {
+  url: string;
+  state: string;
+  nonce: string;
+  redirectUri: string;
+  pkce?: PkcePair;
+}
+
+/** Builds the authorization request URL with fresh state, nonce and (when in use) PKCE. */
+export async function createAuthorizationRequest(
+  session: ProviderSession,
+  redirectUri: string,
+  extraParams: Readonly<Record<string, string>>,
+): Promise<AuthorizationRequest> {
+  const state = randomToken();
+  const nonce = randomToken();
+  const pkce = shouldUsePkce(
+      session.options.pkceMethod,
+      session.metadata.codeChallengeMethodsSupported,
+    )
+    ? await createPkcePair()
+    : undefined;
+  const url = new URL(session.metadata.authorizationEndpoint);
+  const params = url.searchParams;
+  params.set("response_type", "code");
+  params.set("client_id", session.options.clientId);
+  params.set("redirect_uri", redirectUri);
+  params.set("scope", scopeParameter(session.options.extraScopes));
+  params.set("state", state);
+  params.set("nonce", nonce);
+  // Google and a few others issue a refresh token only when asked this way; others ignore it.
+  params.set("access_type", "offline");
+  if (pkce) {
+    params.set("code_challenge", pkce.challenge);
+    params.set("code_challenge_method", pkce.method);
+  }
+  for (const [key, value] of Object.entries(extraParams)) params.set(key, value);
+  return { url: url.toString(), state, nonce, redirectUri, pkce };
+}
+
+/** Exchanges an authorization code and verifies the tokens (nonce included). */
+export async function exchangeAuthorizationCode(
+  session: ProviderSession,
+  request: AuthorizationRequest,
+  code: string,
+): Promise<TokenSet> {
+  const params: Record<string, string> = {
+    grant_type: GRANT_AUTHORIZATION_CODE,
+    code,
+    redirect_uri: request.redirectUri,
+  };
+  if (request.pkce) params.code_verifier = request.pkce.verifier;
+  const response = await requestToken(session.http, session.metadata, session.client, params);
+  return await verifyTokenResponse(response, {
+    http: session.http,
+    metadata: session.metadata,
+    clientId: session.options.clientId,
+    nonce: request.nonce,
+    useAccessToken: session.options.useAccessToken,
+  });
+}
+
+/**
+ * Logs in through the browser: starts the loopback server, shows (and opens) its URL, waits for
+ * the provider's redirect, exchanges the code.
+ */
+export async function loginWithBrowser(
+  session: ProviderSession,
+  options: LoginOptions,
+  interaction: Interaction,
+): Promise<TokenSet> {
+  const { logger } = interaction;
+  await using server = startLoopbackServer({
+    listenAddresses: options.listenAddresses,
+    tls: await readLocalServerTls(options),
+    openUrlAfterAuthentication: options.openUrlAfterAuthentication,
+  });
+  const redirectUri = session.options.redirectUrl ?? server.localUrl;
+  const request = await createAuthorizationRequest(
+    session,
+    redirectUri,
+    options.authRequestExtraParams,
+  );
+  logger.debug(`local server listens on port ${server.port}; redirect URI ${redirectUri}`);
+  showLoginUrl(server, options, interaction);
+  const { code } = await server.waitForCode(
+    request.url,
+    callbackPath(redirectUri),
+    request.state,
+    AbortSignal.timeout(options.authenticationTimeoutSec * 1000),
+  );
+  logger.debug("got an authorization code; exchanging it for tokens");
+  return await exchangeAuthorizationCode(session, request, code);
+}
+
+function showLoginUrl(server: LoopbackServer, options: LoginOptions, interaction: Interaction) {
+  const { logger } = interaction;
+  logger.info(`Open ${server.localUrl} for authentication`);
+  if (options.skipOpenBrowser) return;
+  try {
+    openBrowser(server.localUrl, options.browserCommand);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    logger.info(
+      `could not open the browser (${reason}); open ${server.localUrl} in your browser by hand`,
+    );
+  }
+}
+
+/** The path the provider redirects to: the redirect URI's path (`/` by default). */
+function callbackPath(redirectUri: string): string {
+  try {
+    return new URL(redirectUri).pathname || "/";
+  } catch {
+    throw new UsageError(`invalid --oidc-redirect-url ${redirectUri}`);
+  }
+}
+
+async function readLocalServerTls(
+  options: LoginOptions,
+): Promise<{ cert: string; key: string } | undefined> {
+  const { localServerCertFile: certFile, localServerKeyFile: keyFile } = options;
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile || !keyFile) {
+    throw new UsageError("--local-server-cert and --local-server-key must be given together");
+  }
+  try {
+    return { cert: await Deno.readTextFile(certFile), key: await Deno.readTextFile(keyFile) };
+  } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) throw error;
+    throw new UsageError(
+      `could not read the local server certificate or key: ${(error as Error).message}`,
+    );
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * The refresh token grant (RFC 6749 section 6).
+ *
+ * @module
+ */
+
+import type { TokenSet } from "../token_set.ts";
+import type { ProviderSession } from "./provider.ts";
+import { GRANT_REFRESH_TOKEN, requestToken } from "./token_endpoint.ts";
+import { verifyTokenResponse } from "./verify.ts";
+
+/**
+ * Exchanges a refresh token for a new token set and verifies it. A provider that does not rotate
+ * refresh tokens answers none; the one in use is kept.
+ *
+ * @throws {OidcError} with `error` `invalid_grant` when the refresh token is no longer valid
+ */
+export async function refreshTokenSet(
+  session: ProviderSession,
+  refreshToken: string,
+): Promise<TokenSet> {
+  const response = await requestToken(session.http, session.metadata, session.client, {
+    grant_type: GRANT_REFRESH_TOKEN,
+    refresh_token: refreshToken,
+  });
+  return await verifyTokenResponse(response, {
+    http: session.http,
+    metadata: session.metadata,
+    clientId: session.options.clientId,
+    useAccessToken: session.options.useAccessToken,
+    previousRefreshToken: refreshToken,
+  });
+}

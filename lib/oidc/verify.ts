@@ -1,0 +1,157 @@
+/**
+ * Verification of every token received from the provider, with jose: the signature against the
+ * provider's JWKS, `iss`, `aud`, `exp`, the nonce of a fresh login, and only the algorithms the
+ * provider advertises (never `none`, never HMAC with a public key).
+ *
+ * This module pulls in jose; it is loaded only when tokens arrive from the network, never on a
+ * cache hit.
+ *
+ * @module
+ */
+
+import { createLocalJWKSet, errors as joseErrors, type JSONWebKeySet, jwtVerify } from "jose";
+import { ProviderError, TokenVerificationError } from "../errors.ts";
+import { decodeJwtClaims } from "../jwt.ts";
+import type { TokenSet } from "../token_set.ts";
+import type { ProviderMetadata } from "./discovery.ts";
+import type { ProviderHttp } from "./http.ts";
+import { readJsonObject } from "./json.ts";
+import type { TokenResponse } from "./token_endpoint.ts";
+
+/** Asymmetric JWS algorithms; a provider listing others (HS*, none) has them ignored. */
+const ASYMMETRIC_ALGORITHMS = new Set([
+  "RS256",
+  "RS384",
+  "RS512",
+  "PS256",
+  "PS384",
+  "PS512",
+  "ES256",
+  "ES384",
+  "ES512",
+  "EdDSA",
+  "Ed25519",
+]);
+
+/** Leeway for `exp`/`iat`/`nbf` between this machine's clock and the provider's. */
+const CLOCK_TOLERANCE_SECONDS = 30;
+
+/** What turning a token response into a {@link TokenSet} needs. */
+export interface VerifyOptions {
+  http: ProviderHttp;
+  metadata: ProviderMetadata;
+  clientId: string;
+  /** The nonce sent with the authorization request; checked when set. */
+  nonce?: string;
+  /** Hand kubectl the access token instead of the ID token (`--oidc-use-access-token`). */
+  useAccessToken: boolean;
+  /** The refresh token in use, kept when a refresh answer carries no new one (RFC 6749 section 6). */
+  previousRefreshToken?: string;
+}
+
+/** Verifies the tokens in a token response and returns the set to cache and hand to kubectl. */
+export async function verifyTokenResponse(
+  response: TokenResponse,
+  options: VerifyOptions,
+): Promise<TokenSet> {
+  const refreshToken = response.refreshToken ?? options.previousRefreshToken;
+  const verifier = new JwtVerifier(options.http, options.metadata);
+  // An ID token that came along is verified even when the access token is the credential.
+  const idTokenExpiry = response.idToken
+    ? await verifier.verifyIdToken(response.idToken, options.clientId, options.nonce)
+    : undefined;
+  if (!options.useAccessToken) {
+    if (!response.idToken || idTokenExpiry === undefined) {
+      throw new ProviderError("the token response has no id_token; is the openid scope allowed?");
+    }
+    return { token: response.idToken, expiresAt: idTokenExpiry * 1000, refreshToken };
+  }
+  const expiresAt = await verifier.accessTokenExpiry(response);
+  return { token: response.accessToken, expiresAt, refreshToken };
+}
+
+class JwtVerifier {
+  readonly #http: ProviderHttp;
+  readonly #metadata: ProviderMetadata;
+  #keySet?: ReturnType<typeof createLocalJWKSet>;
+
+  constructor(http: ProviderHttp, metadata: ProviderMetadata) {
+    this.#http = http;
+    this.#metadata = metadata;
+  }
+
+  /** Verifies an ID token and returns its `exp`. */
+  async verifyIdToken(idToken: string, clientId: string, nonce?: string): Promise<number> {
+    const payload = await this.#verify(idToken, "ID token", clientId);
+    if (nonce !== undefined && payload.nonce !== nonce) {
+      throw new TokenVerificationError("the ID token's nonce does not match the login request");
+    }
+    if (typeof payload.exp !== "number") {
+      throw new TokenVerificationError("the ID token has no exp claim");
+    }
+    return payload.exp;
+  }
+
+  /**
+   * The expiry of an access token handed to kubectl: a JWT access token is verified (signature
+   * and issuer, as kubelogin does) and its `exp` used; an opaque one expires after `expires_in`.
+   */
+  async accessTokenExpiry(response: TokenResponse): Promise<number> {
+    if (decodeJwtClaims(response.accessToken) !== undefined) {
+      const payload = await this.#verify(response.accessToken, "access token");
+      if (typeof payload.exp === "number") return payload.exp * 1000;
+    }
+    if (response.expiresIn === undefined) {
+      throw new ProviderError(
+        "the access token is not a JWT with exp and the token response has no expires_in",
+      );
+    }
+    return Date.now() + response.expiresIn * 1000;
+  }
+
+  async #verify(token: string, what: string, audience?: string) {
+    const algorithms = this.#metadata.idTokenSigningAlgValuesSupported.filter((alg) =>
+      ASYMMETRIC_ALGORITHMS.has(alg)
+    );
+    if (algorithms.length === 0) {
+      throw new TokenVerificationError(
+        "the provider advertises no asymmetric signing algorithm for ID tokens",
+      );
+    }
+    try {
+      const { payload } = await jwtVerify(token, await this.#keys(), {
+        issuer: this.#metadata.issuer,
+        audience,
+        algorithms,
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      });
+      return payload;
+    } catch (error) {
+      throw new TokenVerificationError(`the ${what} is not valid: ${describeJoseError(error)}`, {
+        cause: error,
+      });
+    }
+  }
+
+  async #keys(): Promise<ReturnType<typeof createLocalJWKSet>> {
+    if (!this.#keySet) {
+      const response = await this.#http.fetch(new URL(this.#metadata.jwksUri), {
+        headers: { accept: "application/json" },
+      });
+      const jwks = await readJsonObject(response, "JWKS request");
+      if (!Array.isArray(jwks.keys)) throw new ProviderError("the JWKS has no keys array");
+      this.#keySet = createLocalJWKSet(jwks as unknown as JSONWebKeySet);
+    }
+    return this.#keySet;
+  }
+}
+
+/** jose's messages name the failed check without echoing the token. */
+function describeJoseError(error: unknown): string {
+  if (error instanceof joseErrors.JWKSNoMatchingKey) {
+    return "it is not signed by any key of the provider's JWKS";
+  }
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return "the signature is invalid";
+  if (error instanceof joseErrors.JOSEError) return error.message;
+  return error instanceof Error ? error.message : String(error);
+}

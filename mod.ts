@@ -1,0 +1,66 @@
+/**
+ * together-kubelogin: a kubectl credential plugin for OpenID Connect, and the library behind it.
+ *
+ * Run as a program, it is the `kubectl together-login` plugin (see README.md). Imported, it offers
+ * the `get-token` use case and its parts: the options, the ExecCredential format, the errors.
+ *
+ * @example
+ * ```ts
+ * import { getToken, silentLogger } from "@together/kubelogin";
+ * const { tokenSet } = await getToken(options, { logger: silentLogger });
+ * ```
+ *
+ * @module
+ */
+
+export {
+  cacheKeyInputOf,
+  getToken,
+  type GetTokenOptions,
+  type GetTokenResult,
+} from "./lib/get_token.ts";
+export type { ProviderOptions } from "./lib/oidc/provider.ts";
+export type { TlsOptions } from "./lib/oidc/http.ts";
+export type { PkceMethod } from "./lib/oidc/random.ts";
+export {
+  DEFAULT_AUTHENTICATION_TIMEOUT_SEC,
+  DEFAULT_LISTEN_ADDRESSES,
+  GRANT_TYPE_CHOICES,
+  type GrantType,
+  type LoginOptions,
+  resolveGrantType,
+} from "./lib/login_options.ts";
+export {
+  TOKEN_CACHE_STORAGE_CHOICES,
+  type TokenCacheOptions,
+  type TokenCacheStorage,
+} from "./lib/cache/token_store.ts";
+export { EXPIRY_MARGIN_SECONDS, isExpired, type TokenSet } from "./lib/token_set.ts";
+export {
+  buildExecCredential,
+  EXEC_API_V1,
+  EXEC_API_V1BETA1,
+  type ExecApiVersion,
+  type ExecCredential,
+  type ExecInfo,
+  parseExecInfo,
+} from "./lib/kube/exec_credential.ts";
+export type { Interaction, Prompter } from "./lib/interaction.ts";
+export { type Logger, silentLogger } from "./lib/log.ts";
+export {
+  AuthenticationError,
+  CacheError,
+  KeyringError,
+  KubeloginError,
+  NotInteractiveError,
+  OidcError,
+  PermissionError,
+  ProviderError,
+  TokenVerificationError,
+  UsageError,
+} from "./lib/errors.ts";
+
+if (import.meta.main) {
+  const { main } = await import("./cli/main.ts");
+  Deno.exit(await main(Deno.args));
+}
