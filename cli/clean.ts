@@ -1,21 +1,46 @@
 /**
- * `clean`: deletes the token cache, so the next kubectl command logs in again.
+ * `clean`: deletes the token cache, so the next kubectl command logs in again. Prints what it
+ * deleted, as kubelogin does; a keyring that cannot be reached is reported, not fatal.
  *
  * @module
  */
 
+import { cleanEntries, removeCacheDirectory } from "../lib/cache/clean.ts";
+import { FileDataKeyStore } from "../lib/cache/data_key.ts";
+import { keyringDataKeyStore } from "../lib/cache/token_store.ts";
+import { UsageError } from "../lib/errors.ts";
 import type { ParsedFlags } from "./flags.ts";
-import { writeStderrLine } from "./logger.ts";
-import { FlagReader, tokenCacheDirectory } from "./options.ts";
+import { describeError } from "./errors.ts";
+import { createStderrLogger, writeStderrLine } from "./logger.ts";
+import { dataKeyFile, FlagReader, tokenCacheDirectory } from "./options.ts";
 
 /** Runs `clean`. */
 export async function runClean(parsed: ParsedFlags): Promise<void> {
   const flags = new FlagReader(parsed);
+  const logger = createStderrLogger(flags.int("v", 0));
   const directory = tokenCacheDirectory(flags);
-  try {
-    await Deno.remove(directory, { recursive: true });
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  const issuerUrl = flags.string("oidc-issuer-url");
+  const clientId = flags.string("oidc-client-id");
+  const fileKey = new FileDataKeyStore(dataKeyFile());
+  const keyringKey = keyringDataKeyStore();
+  if (issuerUrl || clientId) {
+    if (!issuerUrl) throw new UsageError("--oidc-client-id needs --oidc-issuer-url in clean");
+    const report = await cleanEntries(directory, [fileKey, keyringKey], { issuerUrl, clientId });
+    const whose = clientId ? `${issuerUrl} (client ${clientId})` : issuerUrl;
+    writeStderrLine(`Deleted ${report.deleted} token cache entries of ${whose} at ${directory}`);
+    if (report.unreadable > 0) {
+      logger.info(`Left ${report.unreadable} entries that no available key could decrypt`);
+    }
+    return;
   }
+  await removeCacheDirectory(directory);
   writeStderrLine(`Deleted the token cache at ${directory}`);
+  if (await fileKey.remove()) logger.debug(`deleted the cache data key ${fileKey.location}`);
+  try {
+    await keyringKey.remove();
+    writeStderrLine("Deleted the token cache from the keyring");
+  } catch (error) {
+    const reason = describeError(error).replace(/^error: /, "");
+    writeStderrLine(`Could not delete the token cache from the keyring: ${reason}`);
+  }
 }

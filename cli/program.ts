@@ -22,8 +22,8 @@ import {
 import { writeStderrLine, writeStdout } from "./logger.ts";
 import { VERSION } from "./version.ts";
 
-/** The commands, their flags and what runs them. */
-interface CommandSpec {
+/** A command, its flags and what runs it. */
+export interface CommandSpec {
   name: string;
   summary: string;
   flags: readonly FlagSpec[];
@@ -51,6 +51,13 @@ const COMMANDS: readonly CommandSpec[] = [
   },
 ];
 
+const STANDALONE: CommandSpec = {
+  name: "",
+  summary: "Standalone mode: log in and write the token into the kubeconfig",
+  flags: ROOT_FLAGS,
+  run: async (flags) => (await import("./standalone.ts")).runStandalone(flags),
+};
+
 /** Commander's codes for help and version output, which are not failures. */
 const INFORMATIONAL_CODES = new Set([
   "commander.helpDisplayed",
@@ -65,9 +72,8 @@ const INFORMATIONAL_CODES = new Set([
  * @throws {CommandLineError} for unknown flags, missing values, stray arguments
  */
 export async function runProgram(args: readonly string[]): Promise<number> {
-  const program = buildProgram();
   try {
-    await program.parseAsync([...args], { from: "user" });
+    await parseCommandLine(args, (command, flags) => command.run(flags));
     return 0;
   } catch (error) {
     if (!(error instanceof CommanderError)) throw error;
@@ -77,23 +83,45 @@ export async function runProgram(args: readonly string[]): Promise<number> {
   }
 }
 
-/** The commander program, for help and completion generation. */
-export function buildProgram(): Command {
+/**
+ * Parses the arguments and hands the command they name to the runner.
+ *
+ * @throws {CommanderError} for flag errors, help and version output
+ */
+export async function parseCommandLine(
+  args: readonly string[],
+  runner: CommandRunner,
+): Promise<void> {
+  await buildProgram(runner).parseAsync(args.flatMap(splitShortFlagValue), { from: "user" });
+}
+
+/** pflag reads `-v=2` as `-v 2`; commander would take `=2` as the value. */
+function splitShortFlagValue(arg: string): string[] {
+  const match = /^-([a-zA-Z])=(.*)$/.exec(arg);
+  return match ? [`-${match[1]}`, match[2]] : [arg];
+}
+
+/** Receives the command the arguments name and its parsed flags. */
+export type CommandRunner = (command: CommandSpec, flags: ParsedFlags) => Promise<void>;
+
+/**
+ * The commander program.
+ *
+ * @param runner what to do with the parsed command; tests record instead of running
+ */
+export function buildProgram(runner: CommandRunner): Command {
   const program = configure(new Command("kubectl together-login"))
     .description(
       "Log in to an OpenID Connect provider and give kubectl an ID token (a client-go credential plugin).",
     )
     .version(VERSION, "--version")
     .enablePositionalOptions();
-  const readRoot = addFlags(program, ROOT_FLAGS);
-  program.action(async () => {
-    const { runStandalone } = await import("./standalone.ts");
-    await runStandalone(readRoot(program));
-  });
+  const readRoot = addFlags(program, STANDALONE.flags);
+  program.action(() => runner(STANDALONE, readRoot(program)));
   for (const spec of COMMANDS) {
     const command = configure(program.command(spec.name)).description(spec.summary);
     const read = addFlags(command, spec.flags);
-    command.action(() => spec.run(read(command)));
+    command.action(() => runner(spec, read(command)));
   }
   const completion = configure(program.command("completion"))
     .description("Print a shell completion script")

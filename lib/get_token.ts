@@ -2,12 +2,18 @@
  * The `get-token` use case: answer from the cache when the cached token is still valid,
  * otherwise refresh or log in, then cache the new token set.
  *
+ * A cache hit takes no lock and makes no request. Otherwise the entry's lock is taken and the
+ * cache read again: when another process refreshed meanwhile, its token is used, so exactly one
+ * process talks to the provider per entry.
+ *
  * @module
  */
 
 import { cacheKeyId, type CacheKeyInput } from "./cache/key.ts";
-import { openTokenStore, type TokenCacheOptions } from "./cache/token_store.ts";
+import { openTokenStore, type TokenCacheOptions, type TokenStore } from "./cache/token_store.ts";
+import type { CacheReadResult } from "./cache/encrypted_file.ts";
 import type { Interaction } from "./interaction.ts";
+import type { Logger } from "./log.ts";
 import type { LoginOptions } from "./login_options.ts";
 import type { ProviderOptions } from "./oidc/provider.ts";
 import { isExpired, type TokenSet } from "./token_set.ts";
@@ -24,6 +30,7 @@ export interface GetTokenOptions {
 /** The token for kubectl and where it came from. */
 export interface GetTokenResult {
   tokenSet: TokenSet;
+  /** `cache` also when another process refreshed while this one waited for the lock. */
   source: "cache" | "refresh" | "login";
 }
 
@@ -61,25 +68,64 @@ export async function getToken(
   const { logger } = interaction;
   const keyId = await cacheKeyId(cacheKeyInputOf(options));
   const store = openTokenStore(options.cache);
-  const cached = await store.read(keyId);
-  if (cached.hit) {
-    if (options.forceRefresh) {
-      logger.debug("--force-refresh: ignoring the cached token");
-    } else if (!isExpired(cached.tokenSet)) {
-      logger.debug(
-        `the cached token is valid until ${new Date(cached.tokenSet.expiresAt).toISOString()}`,
-      );
-      return { tokenSet: cached.tokenSet, source: "cache" };
-    } else {
-      logger.debug(
-        `the cached token expired at ${new Date(cached.tokenSet.expiresAt).toISOString()}`,
-      );
-    }
-  } else {
-    logger.debug(
-      `no usable cached token (${cached.reason}${cached.detail ? `: ${cached.detail}` : ""})`,
-    );
+  const first = await store.read(keyId);
+  if (usable(first, options.forceRefresh, logger)) {
+    return { tokenSet: first.tokenSet, source: "cache" };
   }
+  await using _lock = await store.lock(keyId, {
+    timeoutMs: options.login.authenticationTimeoutSec * 1000,
+    onWait: (holder) =>
+      logger.info(
+        `Waiting for ${
+          holder ? `process ${holder}` : "another process"
+        } to refresh the token (token cache lock)`,
+      ),
+  });
+  // Read again even when the lock was free: another process may have refreshed and released it
+  // between the first read and now, consuming the refresh token this process holds.
+  const current = await store.read(keyId);
+  if (current.hit && changed(first, current) && !isExpired(current.tokenSet)) {
+    logger.debug("another process refreshed the token while this one waited; using its token");
+    return { tokenSet: current.tokenSet, source: "cache" };
+  }
+  return await refreshOrLogin(options, interaction, store, keyId, current);
+}
+
+function usable(
+  read: CacheReadResult,
+  forceRefresh: boolean,
+  logger: Logger,
+): read is CacheReadResult & { hit: true } {
+  if (!read.hit) {
+    logger.debug(`no usable cached token (${read.reason}${read.detail ? `: ${read.detail}` : ""})`);
+    return false;
+  }
+  const expiry = new Date(read.tokenSet.expiresAt).toISOString();
+  if (forceRefresh) {
+    logger.debug("--force-refresh: not using the cached token");
+    return false;
+  }
+  if (isExpired(read.tokenSet)) {
+    logger.debug(`the cached token expired at ${expiry}`);
+    return false;
+  }
+  logger.debug(`the cached token is valid until ${expiry}`);
+  return true;
+}
+
+function changed(before: CacheReadResult, after: CacheReadResult & { hit: true }): boolean {
+  return !before.hit || before.tokenSet.token !== after.tokenSet.token;
+}
+
+async function refreshOrLogin(
+  options: GetTokenOptions,
+  interaction: Interaction,
+  store: TokenStore,
+  keyId: string,
+  cached: CacheReadResult,
+): Promise<GetTokenResult> {
+  const { logger } = interaction;
+  await store.prepare();
   const { authenticate } = await import("./authenticate.ts");
   const result = await authenticate({
     provider: options.provider,
@@ -90,7 +136,10 @@ export async function getToken(
       await store.delete(keyId);
     },
   });
-  await store.write(keyId, result.tokenSet);
+  await store.write(keyId, result.tokenSet, {
+    issuerUrl: options.provider.issuerUrl,
+    clientId: options.provider.clientId,
+  });
   logger.debug(`cached a token valid until ${new Date(result.tokenSet.expiresAt).toISOString()}`);
   return { tokenSet: result.tokenSet, source: result.via };
 }

@@ -9,6 +9,7 @@
  * @module
  */
 
+import { KeyringError, PermissionError } from "../errors.ts";
 import type { TokenSet } from "../token_set.ts";
 import type { DataKeyStore } from "./data_key.ts";
 import { ensurePrivateDir, writeFileAtomic } from "./atomic_write.ts";
@@ -22,9 +23,18 @@ const decoder = new TextDecoder();
 /** Why a cache read found no usable entry. */
 export type CacheMissReason = "absent" | "no-data-key" | "unreadable" | "corrupt" | "undecryptable";
 
+/**
+ * Whose token an entry holds, stored inside the encrypted payload so that `clean` can drop one
+ * provider's entries while the file name stays an opaque hash.
+ */
+export interface EntryOwner {
+  issuerUrl: string;
+  clientId: string;
+}
+
 /** The outcome of reading one entry. */
 export type CacheReadResult =
-  | { hit: true; tokenSet: TokenSet }
+  | { hit: true; tokenSet: TokenSet; owner?: EntryOwner }
   | { hit: false; reason: CacheMissReason; detail?: string };
 
 /** An encrypted token cache in one directory. */
@@ -60,7 +70,12 @@ export class EncryptedFileCache {
     try {
       key = await this.#dataKey.load();
     } catch (error) {
-      if (error instanceof Deno.errors.NotCapable) throw error;
+      // An unreachable keyring or a missing permission is the user's to fix, not a miss that
+      // would send them through a login whose result could not be stored either.
+      if (
+        error instanceof Deno.errors.NotCapable || error instanceof KeyringError ||
+        error instanceof PermissionError
+      ) throw error;
       return { hit: false, reason: "no-data-key", detail: describe(error) };
     }
     if (!key) return { hit: false, reason: "no-data-key" };
@@ -81,16 +96,21 @@ export class EncryptedFileCache {
     } catch {
       return { hit: false, reason: "undecryptable", detail: "authentication tag mismatch" };
     }
-    const tokenSet = parseTokenSet(decoder.decode(plain));
-    if (!tokenSet) return { hit: false, reason: "corrupt", detail: "unexpected content" };
-    return { hit: true, tokenSet };
+    const entry = parseEntry(decoder.decode(plain));
+    if (!entry) return { hit: false, reason: "corrupt", detail: "unexpected content" };
+    return { hit: true, ...entry };
+  }
+
+  /** Loads or creates the data key, so a store that cannot be written fails before a login. */
+  async prepare(): Promise<void> {
+    await this.#dataKey.loadOrCreate();
   }
 
   /** Encrypts and writes an entry atomically (mode 0600, directory 0700). */
-  async write(keyId: string, tokenSet: TokenSet): Promise<void> {
+  async write(keyId: string, tokenSet: TokenSet, owner: EntryOwner): Promise<void> {
     const key = await this.#dataKey.loadOrCreate();
     const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
-    const plain = encoder.encode(JSON.stringify(serialize(tokenSet)));
+    const plain = encoder.encode(JSON.stringify(serialize(tokenSet, owner)));
     const cipher = new Uint8Array(
       await crypto.subtle.encrypt(
         { name: "AES-GCM", iv, additionalData: encoder.encode(keyId) },
@@ -116,21 +136,40 @@ export class EncryptedFileCache {
       throw error;
     }
   }
+
+  /** The key ids of the entries in the directory (lock and temporary files excluded). */
+  async keyIds(): Promise<string[]> {
+    const ids: string[] = [];
+    try {
+      for await (const entry of Deno.readDir(this.directory)) {
+        if (entry.isFile && KEY_ID_PATTERN.test(entry.name)) ids.push(entry.name);
+      }
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return [];
+      throw error;
+    }
+    return ids.sort();
+  }
 }
+
+/** Key ids are hex SHA-256 digests (`key.ts`). */
+const KEY_ID_PATTERN = /^[0-9a-f]{64}$/;
 
 function hasMagic(bytes: Uint8Array): boolean {
   return MAGIC.every((byte, i) => bytes[i] === byte);
 }
 
-function serialize(tokenSet: TokenSet): Record<string, unknown> {
+function serialize(tokenSet: TokenSet, owner: EntryOwner): Record<string, unknown> {
   return {
+    issuer: owner.issuerUrl,
+    client_id: owner.clientId,
     token: tokenSet.token,
     expires_at: tokenSet.expiresAt,
     ...(tokenSet.refreshToken ? { refresh_token: tokenSet.refreshToken } : {}),
   };
 }
 
-function parseTokenSet(text: string): TokenSet | undefined {
+function parseEntry(text: string): { tokenSet: TokenSet; owner?: EntryOwner } | undefined {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -138,10 +177,13 @@ function parseTokenSet(text: string): TokenSet | undefined {
     return undefined;
   }
   if (typeof doc !== "object" || doc === null) return undefined;
-  const { token, expires_at, refresh_token } = doc as Record<string, unknown>;
+  const { token, expires_at, refresh_token, issuer, client_id } = doc as Record<string, unknown>;
   if (typeof token !== "string" || typeof expires_at !== "number") return undefined;
   if (refresh_token !== undefined && typeof refresh_token !== "string") return undefined;
-  return { token, expiresAt: expires_at, refreshToken: refresh_token };
+  const owner = typeof issuer === "string" && typeof client_id === "string"
+    ? { issuerUrl: issuer, clientId: client_id }
+    : undefined;
+  return { tokenSet: { token, expiresAt: expires_at, refreshToken: refresh_token }, owner };
 }
 
 function describe(error: unknown): string {

@@ -1,0 +1,102 @@
+/**
+ * An exclusive per-entry lock, so that exactly one process refreshes or logs in for a cache key
+ * while the others wait and then take its result. Identity providers that rotate refresh tokens
+ * (Okta, Keycloak, Entra ID) log the user out when two processes refresh with the same token.
+ *
+ * The lock is an OS file lock (`Deno.FsFile.tryLock`) on `<key id>.lock` beside the entry: the
+ * kernel releases it when the holder exits or dies, so there is never a stale lock to clean up.
+ * The holder writes its process ID into the file, so a waiter can say whom it waits for.
+ *
+ * @module
+ */
+
+import { CacheError } from "../errors.ts";
+import { joinPath } from "../path.ts";
+import { ensurePrivateDir } from "./atomic_write.ts";
+
+/** A held lock; disposing it releases the lock. */
+export interface EntryLock extends AsyncDisposable {
+  /** Whether the lock had to be waited for (another process held it). */
+  readonly waited: boolean;
+}
+
+/** Options of {@link acquireEntryLock}. */
+export interface AcquireLockOptions {
+  /** Give up after this long. */
+  timeoutMs: number;
+  /** Called once when the lock is busy, with the holder's process ID when known. */
+  onWait?: (holderPid: number | undefined) => void;
+}
+
+const FIRST_RETRY_MS = 20;
+const MAX_RETRY_MS = 200;
+const encoder = new TextEncoder();
+
+/** The lock file of a cache entry. */
+export function lockFilePath(directory: string, keyId: string): string {
+  return joinPath(directory, `${keyId}.lock`);
+}
+
+/**
+ * Takes the exclusive lock of a cache entry, waiting while another process holds it.
+ *
+ * @throws {CacheError} when the lock is still held after `timeoutMs`
+ */
+export async function acquireEntryLock(
+  directory: string,
+  keyId: string,
+  options: AcquireLockOptions,
+): Promise<EntryLock> {
+  await ensurePrivateDir(directory);
+  const path = lockFilePath(directory, keyId);
+  const file = await Deno.open(path, { read: true, write: true, create: true, mode: 0o600 });
+  try {
+    const waited = await waitForLock(file, path, options);
+    await file.truncate(0);
+    await file.write(encoder.encode(`${Deno.pid}\n`));
+    return {
+      waited,
+      async [Symbol.asyncDispose]() {
+        try {
+          await file.unlock();
+        } finally {
+          file.close();
+        }
+      },
+    };
+  } catch (error) {
+    file.close();
+    throw error;
+  }
+}
+
+async function waitForLock(
+  file: Deno.FsFile,
+  path: string,
+  options: AcquireLockOptions,
+): Promise<boolean> {
+  if (await file.tryLock(true)) return false;
+  const holder = await readHolder(path);
+  options.onWait?.(holder);
+  const deadline = Date.now() + options.timeoutMs;
+  let delay = FIRST_RETRY_MS;
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(delay, deadline - Date.now())));
+    if (await file.tryLock(true)) return true;
+    delay = Math.min(delay * 2, MAX_RETRY_MS);
+  }
+  const who = holder === undefined ? "another process" : `process ${holder}`;
+  throw new CacheError(
+    `timed out after ${Math.round(options.timeoutMs / 1000)} s waiting for ${who}, which holds the token cache lock ${path}`,
+  );
+}
+
+/** The holder's process ID as written in the lock file, when readable. */
+async function readHolder(path: string): Promise<number | undefined> {
+  try {
+    const pid = Number.parseInt((await Deno.readTextFile(path)).trim(), 10);
+    return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}

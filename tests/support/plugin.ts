@@ -1,0 +1,239 @@
+/**
+ * Runs this checkout's plugin as kubectl would: a separate `deno run` process with narrowly scoped
+ * permissions, a private home directory (so the cache and data key are the test's own), the
+ * ExecCredential read from stdout and the human messages from stderr.
+ *
+ * @module
+ */
+
+import { fromFileUrl } from "node:path";
+
+/** The plugin's entry point in this checkout. */
+export const MOD_TS: string = fromFileUrl(new URL("../../mod.ts", import.meta.url));
+
+/** The environment variables the plugin may read (`--allow-env`). */
+export const PLUGIN_ENV_VARIABLES: readonly string[] = [
+  "HOME",
+  "KUBECACHEDIR",
+  "XDG_CONFIG_HOME",
+  "KUBERNETES_EXEC_INFO",
+  "OIDC_CLIENT_SECRET",
+];
+
+/** How one plugin run ended. */
+export interface PluginResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Options of one run. */
+export interface RunOptions {
+  /** Extra environment variables (e.g. `KUBERNETES_EXEC_INFO`). */
+  env?: Record<string, string>;
+  /** Replaces the default permission flags. */
+  permissions?: string[];
+  /** Text written to stdin, which is then closed; stdin is `null` otherwise. */
+  stdin?: string;
+}
+
+/** A plugin process that is running. */
+export class RunningPlugin {
+  readonly #process: Deno.ChildProcess;
+  readonly #stderrLines: string[] = [];
+  readonly #waiters: { pattern: RegExp; resolve: (match: RegExpMatchArray) => void }[] = [];
+  readonly #stderrDone: Promise<void>;
+  readonly #stdout: Promise<string>;
+  #result?: Promise<PluginResult>;
+
+  constructor(process: Deno.ChildProcess) {
+    this.#process = process;
+    this.#stdout = new Response(process.stdout).text();
+    this.#stderrDone = this.#readStderr(process.stderr);
+  }
+
+  async #readStderr(stream: ReadableStream<Uint8Array>): Promise<void> {
+    let pending = "";
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+      pending += chunk;
+      let newline;
+      while ((newline = pending.indexOf("\n")) >= 0) {
+        this.#line(pending.slice(0, newline));
+        pending = pending.slice(newline + 1);
+      }
+    }
+    if (pending) this.#line(pending);
+    for (const waiter of this.#waiters.splice(0)) {
+      waiter.resolve(Object.assign([""], { index: -1, input: "" }) as RegExpMatchArray);
+    }
+  }
+
+  #line(line: string): void {
+    this.#stderrLines.push(line);
+    for (const waiter of [...this.#waiters]) {
+      const match = waiter.pattern.exec(line);
+      if (match) {
+        this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+        waiter.resolve(match);
+      }
+    }
+  }
+
+  /**
+   * Waits for a stderr line matching the pattern.
+   *
+   * @throws when the process closes stderr first
+   */
+  async waitForLine(pattern: RegExp): Promise<RegExpMatchArray> {
+    const seen = this.#stderrLines.map((line) => pattern.exec(line)).find(Boolean);
+    if (seen) return seen;
+    const match = await new Promise<RegExpMatchArray>((resolve) =>
+      this.#waiters.push({ pattern, resolve })
+    );
+    if (match.index === -1) {
+      throw new Error(`the plugin exited before printing ${pattern}:\n${this.stderr}`);
+    }
+    return match;
+  }
+
+  /** The URL of "Open http://localhost:PORT for authentication". */
+  async loginUrl(): Promise<string> {
+    return (await this.waitForLine(/^Open (\S+) for authentication$/))[1];
+  }
+
+  /** Everything written to stderr so far. */
+  get stderr(): string {
+    return this.#stderrLines.join("\n");
+  }
+
+  /** The process ID, for signals. */
+  get pid(): number {
+    return this.#process.pid;
+  }
+
+  /** Sends a signal. */
+  kill(signal: Deno.Signal = "SIGTERM"): void {
+    try {
+      this.#process.kill(signal);
+    } catch {
+      // Already exited.
+    }
+  }
+
+  /** Waits for the exit. */
+  result(): Promise<PluginResult> {
+    this.#result ??= (async () => {
+      const [status, stdout] = await Promise.all([this.#process.status, this.#stdout]);
+      await this.#stderrDone;
+      return { code: status.code, stdout, stderr: this.stderr };
+    })();
+    return this.#result;
+  }
+}
+
+/**
+ * A private home for the plugin: `HOME`, `XDG_CONFIG_HOME` and `KUBECACHEDIR` inside one temp
+ * directory, removed on dispose.
+ */
+export class PluginSandbox implements AsyncDisposable {
+  /** The temp directory holding everything. */
+  readonly root: string;
+
+  private constructor(root: string) {
+    this.root = root;
+  }
+
+  /** Creates the sandbox directory. */
+  static async create(): Promise<PluginSandbox> {
+    return new PluginSandbox(await Deno.makeTempDir({ prefix: "kubelogin-test-" }));
+  }
+
+  /** The home directory. */
+  get home(): string {
+    return `${this.root}/home`;
+  }
+
+  /** The default token cache directory (`$KUBECACHEDIR/oidc-login`). */
+  get cacheDir(): string {
+    return `${this.root}/kube-cache/oidc-login`;
+  }
+
+  /** The data key file of the disk cache. */
+  get dataKeyFile(): string {
+    return `${this.root}/config/together-kubelogin/token-cache.key`;
+  }
+
+  /** The environment the plugin sees. */
+  get env(): Record<string, string> {
+    return {
+      HOME: this.home,
+      XDG_CONFIG_HOME: `${this.root}/config`,
+      KUBECACHEDIR: `${this.root}/kube-cache`,
+      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+    };
+  }
+
+  /** The narrow permissions the README recommends, scoped to this sandbox. */
+  get permissions(): string[] {
+    return [
+      "--no-prompt",
+      "--allow-net=127.0.0.1,localhost",
+      `--allow-read=${this.root}`,
+      `--allow-write=${this.root}`,
+      `--allow-env=${PLUGIN_ENV_VARIABLES.join(",")}`,
+    ];
+  }
+
+  /** The cache entry files (lock files excluded). */
+  async cacheEntries(): Promise<string[]> {
+    const names: string[] = [];
+    try {
+      for await (const entry of Deno.readDir(this.cacheDir)) {
+        if (entry.isFile && /^[0-9a-f]{64}$/.test(entry.name)) names.push(entry.name);
+      }
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+    return names.sort();
+  }
+
+  /** Starts `deno run mod.ts <args>`. */
+  start(args: readonly string[], options: RunOptions = {}): RunningPlugin {
+    const command = new Deno.Command(Deno.execPath(), {
+      args: ["run", ...(options.permissions ?? this.permissions), MOD_TS, ...args],
+      env: { ...this.env, ...options.env },
+      clearEnv: true,
+      stdin: options.stdin === undefined ? "null" : "piped",
+      stdout: "piped",
+      stderr: "piped",
+    });
+    const process = command.spawn();
+    if (options.stdin !== undefined) {
+      const writer = process.stdin.getWriter();
+      writer.write(new TextEncoder().encode(options.stdin)).then(() => writer.close()).catch(
+        () => {},
+      );
+    }
+    return new RunningPlugin(process);
+  }
+
+  /** Runs to the end. */
+  run(args: readonly string[], options: RunOptions = {}): Promise<PluginResult> {
+    return this.start(args, options).result();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await Deno.remove(this.root, { recursive: true }).catch(() => {});
+  }
+}
+
+/** The ExecCredential in a run's stdout; asserts there is exactly one JSON document. */
+export function parseExecCredential(stdout: string): {
+  apiVersion: string;
+  kind: string;
+  status: { token: string; expirationTimestamp: string };
+} {
+  const lines = stdout.split("\n").filter((line) => line.trim() !== "");
+  if (lines.length !== 1) throw new Error(`expected one line of JSON on stdout, got:\n${stdout}`);
+  return JSON.parse(lines[0]);
+}
