@@ -9,9 +9,21 @@ import type { Interaction } from "../interaction.ts";
 import type { LoginOptions } from "../login_options.ts";
 import type { TokenSet } from "../token_set.ts";
 import { loginWithBrowser } from "./authcode.ts";
+import { loginWithKeyboard } from "./authcode_keyboard.ts";
+import { loginWithClientCredentials } from "./client_credentials.ts";
+import { loginWithDeviceCode } from "./device_code.ts";
+import { loginWithPassword } from "./password.ts";
 import type { ProviderSession } from "./provider.ts";
 
-/** Logs in with the grant that `options.grantType` names. */
+/**
+ * Logs in with the grant that `options.grantType` names.
+ *
+ * @example
+ * ```ts
+ * using session = await openProviderSession(providerOptions);
+ * const tokenSet = await login(session, { ...loginOptions, grantType: "device-code" }, { logger });
+ * ```
+ */
 export function login(
   session: ProviderSession,
   options: LoginOptions,
@@ -20,7 +32,16 @@ export function login(
   switch (options.grantType) {
     case "authcode":
       return loginWithBrowser(session, options, interaction);
+    case "authcode-keyboard":
+      return loginWithKeyboard(session, options, interaction);
+    case "device-code":
+      return loginWithDeviceCode(session, options, interaction);
+    case "password":
+      return loginWithPassword(session, options, interaction);
+    case "client-credentials":
+      return loginWithClientCredentials(session, options, interaction);
     default:
-      throw new UsageError(`--grant-type=${options.grantType} is not available yet`);
+      // Reached only when a caller casts an unchecked string to GrantType.
+      throw new UsageError(`unknown --grant-type ${String(options.grantType)}`);
   }
 }

@@ -53,7 +53,11 @@ Deno.test(`${RUNS} writers killed with SIGKILL mid-write leave no torn entry`, a
           assert.ok([SMALL_TOKEN, LARGE_TOKEN].includes(read.tokenSet.token), "unexpected token");
           outcomes.hit++;
         } else {
-          assert.equal(read.reason === "absent" || read.reason === "no-data-key", true, read.reason);
+          assert.equal(
+            read.reason === "absent" || read.reason === "no-data-key",
+            true,
+            read.reason,
+          );
           outcomes.absent++;
         }
       }));

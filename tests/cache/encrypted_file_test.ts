@@ -81,7 +81,7 @@ Deno.test("damaged entries and a lost key are misses, never crashes", async (t) 
     const good = await Deno.readFile(cache.entryPath(KEY_A));
     const cases: [string, Uint8Array, string][] = [
       ["empty", new Uint8Array(), "corrupt"],
-      ["garbage", new TextEncoder().encode("{\"token\":\"x\"}"), "corrupt"],
+      ["garbage", new TextEncoder().encode('{"token":"x"}'), "corrupt"],
       ["truncated", good.subarray(0, good.length - 5), "undecryptable"],
       ["bit flip", good.map((b, i) => (i === good.length - 1 ? b ^ 1 : b)), "undecryptable"],
     ];

@@ -6,10 +6,8 @@
  * @module
  */
 
-import { fromFileUrl } from "node:path";
-
 /** The plugin's entry point in this checkout. */
-export const MOD_TS: string = fromFileUrl(new URL("../../mod.ts", import.meta.url));
+export const MOD_TS: string = new URL("../../mod.ts", import.meta.url).pathname;
 
 /** The environment variables the plugin may read (`--allow-env`). */
 export const PLUGIN_ENV_VARIABLES: readonly string[] = [
@@ -19,6 +17,10 @@ export const PLUGIN_ENV_VARIABLES: readonly string[] = [
   "KUBERNETES_EXEC_INFO",
   "OIDC_CLIENT_SECRET",
 ];
+
+/** The module cache of the Deno running the tests. */
+const DENO_DIR: string = Deno.env.get("DENO_DIR") ??
+  `${Deno.env.get("XDG_CACHE_HOME") ?? `${Deno.env.get("HOME")}/.cache`}/deno`;
 
 /** How one plugin run ended. */
 export interface PluginResult {
@@ -170,6 +172,9 @@ export class PluginSandbox implements AsyncDisposable {
       XDG_CONFIG_HOME: `${this.root}/config`,
       KUBECACHEDIR: `${this.root}/kube-cache`,
       PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+      // Deno keeps its module cache under $HOME unless told; the private HOME must not make every
+      // run download and compile the dependencies anew.
+      DENO_DIR: DENO_DIR,
     };
   }
 

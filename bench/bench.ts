@@ -1,0 +1,19 @@
+/**
+ * `deno task bench`: the speed and memory figures of the plugin, each printed as a ratio to a
+ * baseline measured in the same run (never as a pass/fail threshold):
+ *
+ * - cache hit: `get-token` answering from the cache, against an empty `deno run`;
+ * - concurrent refresh: 32 `get-token` processes with an expired token against a
+ *   rotating-refresh-token provider, against a single process refreshing alone.
+ *
+ * @module
+ */
+
+import { benchConcurrentRefresh } from "./concurrent_refresh.ts";
+import { benchCacheHit } from "./cache_hit.ts";
+
+const runs = Number(Deno.env.get("BENCH_RUNS") ?? "20");
+console.log(`together-kubelogin benchmark (${runs} runs per subject, medians)\n`);
+await benchCacheHit(runs);
+console.log();
+await benchConcurrentRefresh();

@@ -1,0 +1,1 @@
+// The baseline of the benchmark: what `deno run` costs before any code of ours runs.
