@@ -9,7 +9,7 @@ const RUNS = 200;
 const PARALLEL = 4;
 
 /** Starts a child and resolves once it printed its first line. */
-async function startChild(args: string[]) {
+function startChild(args: string[]) {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--no-prompt", "-A", CHILD, ...args],
     stdout: "piped",
@@ -38,7 +38,7 @@ Deno.test(`${RUNS} writers killed with SIGKILL mid-write leave no torn entry`, a
       await Promise.all(Array.from({ length: PARALLEL }, async (_, slot) => {
         const dir = `${root}/${slot}/cache`;
         const keyFile = `${root}/${slot}/key`;
-        const { child, nextLine, lines } = await startChild(["write-loop", dir, keyFile, KEY_ID]);
+        const { child, nextLine, lines } = startChild(["write-loop", dir, keyFile, KEY_ID]);
         assert.equal(await nextLine(), "writing");
         // Each write of the large entry takes a few milliseconds: a random delay lands in the
         // middle of one (temp file written, synced, renamed, directory synced) most of the time.
@@ -72,9 +72,9 @@ Deno.test(`${RUNS} writers killed with SIGKILL mid-write leave no torn entry`, a
 Deno.test("the entry lock serialises processes and is released when its holder dies", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const holder = await startChild(["lock", dir, KEY_ID, "60000", "1000"]);
+    const holder = startChild(["lock", dir, KEY_ID, "60000", "1000"]);
     assert.match(await holder.nextLine(), /^acquired waited=false/);
-    const waiter = await startChild(["lock", dir, KEY_ID, "0", "20000"]);
+    const waiter = startChild(["lock", dir, KEY_ID, "0", "20000"]);
     assert.equal(await waiter.nextLine(), `waiting for ${holder.child.pid}`);
     holder.child.kill("SIGKILL");
     await holder.child.status;
@@ -94,7 +94,7 @@ Deno.test("the entry lock serialises processes and is released when its holder d
 Deno.test("waiting for a lock gives up after the timeout, naming the holder", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const holder = await startChild(["lock", dir, KEY_ID, "60000", "1000"]);
+    const holder = startChild(["lock", dir, KEY_ID, "60000", "1000"]);
     await holder.nextLine();
     const waiter = new Deno.Command(Deno.execPath(), {
       args: ["run", "--no-prompt", "-A", CHILD, "lock", dir, KEY_ID, "0", "300"],
