@@ -18,6 +18,15 @@ export const PLUGIN_ENV_VARIABLES: readonly string[] = [
   "OIDC_CLIENT_SECRET",
 ];
 
+import { FileDataKeyStore } from "../../lib/cache/data_key.ts";
+import { EncryptedFileCache } from "../../lib/cache/encrypted_file.ts";
+import { cacheKeyId } from "../../lib/cache/key.ts";
+import { cacheKeyInputOf } from "../../lib/get_token.ts";
+import type { TokenSet } from "../../lib/token_set.ts";
+import { parseFlagsFast } from "../../cli/fast_args.ts";
+import { GET_TOKEN_FLAGS } from "../../cli/flags.ts";
+import { FlagReader, loginOptions, providerOptions } from "../../cli/options.ts";
+
 /** The module cache of the Deno running the tests. */
 const DENO_DIR: string = Deno.env.get("DENO_DIR") ??
   `${Deno.env.get("XDG_CACHE_HOME") ?? `${Deno.env.get("HOME")}/.cache`}/deno`;
@@ -200,6 +209,34 @@ export class PluginSandbox implements AsyncDisposable {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
     return names.sort();
+  }
+
+  /** The disk cache as the plugin sees it in this sandbox. */
+  diskCache(): EncryptedFileCache {
+    return new EncryptedFileCache(this.cacheDir, new FileDataKeyStore(this.dataKeyFile));
+  }
+
+  /** The cache key id the plugin uses for `get-token` flags. */
+  async keyIdFor(getTokenArgs: readonly string[]): Promise<string> {
+    const flags = new FlagReader(parseFlagsFast(getTokenArgs, GET_TOKEN_FLAGS)!);
+    const options = {
+      provider: providerOptions(flags),
+      login: loginOptions(flags),
+      cache: { storage: "disk" as const, directory: this.cacheDir, dataKeyFile: this.dataKeyFile },
+      forceRefresh: false,
+    };
+    return await cacheKeyId(cacheKeyInputOf(options));
+  }
+
+  /** Writes a cache entry for `get-token` flags, as the plugin would have. */
+  async seedEntry(getTokenArgs: readonly string[], tokenSet: TokenSet): Promise<string> {
+    const flags = new FlagReader(parseFlagsFast(getTokenArgs, GET_TOKEN_FLAGS)!);
+    const keyId = await this.keyIdFor(getTokenArgs);
+    await this.diskCache().write(keyId, tokenSet, {
+      issuerUrl: flags.requiredString("oidc-issuer-url"),
+      clientId: flags.requiredString("oidc-client-id"),
+    });
+    return keyId;
   }
 
   /** Starts `deno run mod.ts <args>`. */

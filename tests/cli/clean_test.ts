@@ -1,0 +1,73 @@
+import assert from "node:assert/strict";
+import { PluginSandbox } from "../support/plugin.ts";
+
+const CLUSTER_A = ["--oidc-issuer-url=https://a.example", "--oidc-client-id=kube"];
+const CLUSTER_B = ["--oidc-issuer-url=https://b.example", "--oidc-client-id=kube"];
+const CLUSTER_A_OTHER_CLIENT = ["--oidc-issuer-url=https://a.example", "--oidc-client-id=other"];
+const TOKEN = { token: "a.b.c", expiresAt: Date.now() + 3_600_000, refreshToken: "r" };
+
+/** `clean` runs without a D-Bus session: the keyring part must fail softly. */
+const NO_KEYRING = { DBUS_SESSION_BUS_ADDRESS: "unix:path=/nonexistent/bus" };
+
+function exists(path: string): Promise<boolean> {
+  return Deno.stat(path).then(() => true, () => false);
+}
+
+Deno.test("clean deletes the cache directory and data key, twice without error", async () => {
+  await using sandbox = await PluginSandbox.create();
+  await sandbox.seedEntry(CLUSTER_A, TOKEN);
+  await Deno.writeTextFile(`${sandbox.cacheDir}/${"0".repeat(64)}.lock`, "1\n");
+  assert.ok(await exists(sandbox.dataKeyFile));
+  const permissions = [...sandbox.permissions, "--allow-ffi"];
+  for (let run = 0; run < 2; run++) {
+    const result = await sandbox.run(["clean"], {
+      permissions,
+      env: { ...NO_KEYRING, KUBECACHEDIR: `${sandbox.root}/kube-cache` },
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(
+      result.stderr,
+      new RegExp(`^Deleted the token cache at ${sandbox.cacheDir}$`, "m"),
+    );
+    assert.match(result.stderr, /^Could not delete the token cache from the keyring: .+$/m);
+    assert.equal(await exists(sandbox.cacheDir), false);
+    assert.equal(await exists(sandbox.dataKeyFile), false);
+  }
+});
+
+Deno.test("clean without --allow-ffi reports the keyring part and still cleans the disk", async () => {
+  await using sandbox = await PluginSandbox.create();
+  await sandbox.seedEntry(CLUSTER_A, TOKEN);
+  const result = await sandbox.run(["clean"]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /Could not delete the token cache from the keyring: .*--allow-ffi/);
+  assert.equal(await exists(sandbox.cacheDir), false);
+});
+
+Deno.test("clean with an issuer and client deletes only that login", async () => {
+  await using sandbox = await PluginSandbox.create();
+  const a = await sandbox.seedEntry(CLUSTER_A, TOKEN);
+  const b = await sandbox.seedEntry(CLUSTER_B, TOKEN);
+  const aOther = await sandbox.seedEntry(CLUSTER_A_OTHER_CLIENT, TOKEN);
+  await Deno.writeTextFile(`${sandbox.cacheDir}/${a}.lock`, "1\n");
+
+  const one = await sandbox.run(["clean", ...CLUSTER_A]);
+  assert.equal(one.code, 0, one.stderr);
+  assert.match(one.stderr, /Deleted 1 token cache entries of https:\/\/a\.example \(client kube\)/);
+  assert.deepEqual(await sandbox.cacheEntries(), [b, aOther].sort());
+  assert.equal(await exists(`${sandbox.cacheDir}/${a}.lock`), false);
+  assert.ok(await exists(sandbox.dataKeyFile), "the data key must stay for the other entries");
+  assert.equal((await sandbox.diskCache().read(b)).hit, true);
+
+  const issuerOnly = await sandbox.run(["clean", "--oidc-issuer-url=https://a.example"]);
+  assert.equal(issuerOnly.code, 0, issuerOnly.stderr);
+  assert.match(issuerOnly.stderr, /Deleted 1 token cache entries of https:\/\/a\.example at/);
+  assert.deepEqual(await sandbox.cacheEntries(), [b]);
+});
+
+Deno.test("clean refuses a client id without an issuer", async () => {
+  await using sandbox = await PluginSandbox.create();
+  const result = await sandbox.run(["clean", "--oidc-client-id=kube"]);
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /^error: --oidc-client-id needs --oidc-issuer-url in clean$/m);
+});
