@@ -277,8 +277,13 @@ export const ROOT_FLAGS: readonly FlagSpec[] = [
     kind: "string",
     description: "Name of the kubeconfig user to use; takes precedence over --context",
   },
-  ...TOKEN_CACHE_FLAGS,
   ...TLS_FLAGS,
+  ...PKCE_FLAGS,
+  {
+    name: "oidc-request-header",
+    kind: "map",
+    description: "HTTP header sent with every request to the provider (Name=Value, repeatable)",
+  },
   ...AUTHENTICATION_FLAGS,
   ...LOG_FLAGS,
 ];
