@@ -263,10 +263,9 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
 
   const scheme = options.tls ? "https" : "http";
   let server: Server;
-  let provider: Provider;
   const port = await new Promise<number>((resolve, reject) => {
-    const handler: Parameters<typeof createHttpServer>[1] = (req, res) =>
-      provider.callback()(req, res);
+    // The provider needs its own URL, known only once the server listens: requests wait for it.
+    const handler: Parameters<typeof createHttpServer>[1] = (req, res) => callback()(req, res);
     server = options.tls
       ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler)
       : createHttpServer(handler);
@@ -283,7 +282,7 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
     "http://127.0.0.1/callback",
   ];
 
-  provider = new Provider(issuer, {
+  const provider = new Provider(issuer, {
     adapter: ScopedAdapter,
     clients: [
       {
@@ -392,6 +391,9 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
       return grantId ? await ctx.oidc.provider.Grant.find(grantId) : undefined;
     },
   });
+
+  const koaCallback = provider.callback();
+  const callback = () => koaCallback;
 
   provider.use(async (ctx, next) => {
     const entry: IdpRequest = {
