@@ -1,7 +1,7 @@
 /**
- * Decides whether a login may ask questions on stdin: only when kubectl did not say
- * `interactive: false` and stdin is a terminal. Otherwise grants that need input fail at once
- * with the reason, instead of blocking a kubectl that will never answer.
+ * Decides whether a login may ask questions on stdin. When kubectl says `interactive: false`
+ * (`interactiveMode: Never`), it gives the plugin no stdin, so grants that need input fail at
+ * once with the reason instead of waiting for an answer that never comes.
  *
  * @module
  */
@@ -9,7 +9,7 @@
 import type { Interaction } from "../lib/interaction.ts";
 import type { ExecInfo } from "../lib/kube/exec_credential.ts";
 import type { Logger } from "../lib/log.ts";
-import { terminalPrompter } from "./prompt.ts";
+import { stdinPrompter } from "./prompt.ts";
 
 /** The interaction for a run, given what kubectl said. */
 export function interactionFor(execInfo: ExecInfo, logger: Logger): Interaction {
@@ -17,11 +17,8 @@ export function interactionFor(execInfo: ExecInfo, logger: Logger): Interaction 
     return {
       logger,
       notInteractiveReason:
-        "kubectl runs the plugin without stdin (interactiveMode Never in the kubeconfig)",
+        "kubectl runs the plugin without stdin (interactiveMode: Never in the kubeconfig)",
     };
   }
-  if (!Deno.stdin.isTerminal()) {
-    return { logger, notInteractiveReason: "stdin is not a terminal" };
-  }
-  return { logger, prompter: terminalPrompter };
+  return { logger, prompter: stdinPrompter };
 }

@@ -1,6 +1,6 @@
 /**
- * Questions on the terminal: an authorization code (echoed) and a password (not echoed). Used only
- * when stdin is a terminal and kubectl allows interaction; see `interaction.ts`.
+ * Questions on stdin: an authorization code (echoed; a pipe works too) and a password (only from
+ * a terminal, without echo). Prompts go to stderr, since stdout belongs to kubectl.
  *
  * @module
  */
@@ -17,25 +17,42 @@ const CTRL_C = 0x03;
 const CTRL_D = 0x04;
 
 /** A {@link Prompter} on this process's stdin, prompts on stderr. */
-export const terminalPrompter: Prompter = {
-  readLine: (prompt) => readFromTerminal(prompt, true),
-  readSecret: (prompt) => readFromTerminal(prompt, false),
+export const stdinPrompter: Prompter = {
+  readLine: (prompt) => readLine(prompt, true),
+  readSecret: (prompt) => {
+    if (!Deno.stdin.isTerminal()) {
+      // A password from a pipe would come from a file or another program: refuse rather than
+      // accept it silently; --password says so explicitly.
+      return Promise.reject(
+        new NotInteractiveError(
+          "a password is read only from a terminal and stdin is not one; pass --password",
+        ),
+      );
+    }
+    return readLine(prompt, false);
+  },
 };
 
-async function readFromTerminal(prompt: string, echo: boolean): Promise<string> {
+async function readLine(prompt: string, echo: boolean): Promise<string> {
   Deno.stderr.writeSync(encoder.encode(prompt));
-  // Raw mode turns echo off; the line is assembled here byte by byte.
-  Deno.stdin.setRaw(true);
+  const terminal = Deno.stdin.isTerminal();
+  // Raw mode turns the terminal's echo off; the line is assembled here byte by byte.
+  if (terminal) Deno.stdin.setRaw(true);
   const bytes: number[] = [];
   const buffer = new Uint8Array(64);
   try {
     for (;;) {
       const n = await Deno.stdin.read(buffer);
-      if (n === null) throw new NotInteractiveError("stdin closed before a line was entered");
+      if (n === null) {
+        if (bytes.length > 0 && !terminal) return decoder.decode(new Uint8Array(bytes)).trim();
+        throw new NotInteractiveError("stdin closed before a line was entered");
+      }
       for (const byte of buffer.subarray(0, n)) {
         if (ENTER.has(byte)) return decoder.decode(new Uint8Array(bytes)).trim();
-        if (byte === CTRL_C || byte === CTRL_D) throw new NotInteractiveError("input cancelled");
-        if (BACKSPACE.has(byte)) {
+        if (terminal && (byte === CTRL_C || byte === CTRL_D)) {
+          throw new NotInteractiveError("input cancelled");
+        }
+        if (terminal && BACKSPACE.has(byte)) {
           if (bytes.length > 0) {
             bytes.pop();
             if (echo) Deno.stderr.writeSync(encoder.encode("\b \b"));
@@ -43,11 +60,13 @@ async function readFromTerminal(prompt: string, echo: boolean): Promise<string> 
           continue;
         }
         bytes.push(byte);
-        if (echo) Deno.stderr.writeSync(new Uint8Array([byte]));
+        if (terminal && echo) Deno.stderr.writeSync(new Uint8Array([byte]));
       }
     }
   } finally {
-    Deno.stdin.setRaw(false);
-    Deno.stderr.writeSync(encoder.encode("\n"));
+    if (terminal) {
+      Deno.stdin.setRaw(false);
+      Deno.stderr.writeSync(encoder.encode("\n"));
+    }
   }
 }

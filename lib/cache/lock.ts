@@ -87,7 +87,9 @@ async function waitForLock(
   }
   const who = holder === undefined ? "another process" : `process ${holder}`;
   throw new CacheError(
-    `timed out after ${Math.round(options.timeoutMs / 1000)} s waiting for ${who}, which holds the token cache lock ${path}`,
+    `timed out after ${
+      Math.round(options.timeoutMs / 1000)
+    } s waiting for ${who}, which holds the token cache lock ${path}`,
   );
 }
 

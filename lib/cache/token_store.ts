@@ -14,7 +14,11 @@ import { acquireEntryLock, type AcquireLockOptions, type EntryLock } from "./loc
 export type TokenCacheStorage = "disk" | "keyring" | "none";
 
 /** `--token-cache-storage` choices. */
-export const TOKEN_CACHE_STORAGE_CHOICES: readonly TokenCacheStorage[] = ["disk", "keyring", "none"];
+export const TOKEN_CACHE_STORAGE_CHOICES: readonly TokenCacheStorage[] = [
+  "disk",
+  "keyring",
+  "none",
+];
 
 /** Where the cache lives. */
 export interface TokenCacheOptions {

@@ -173,7 +173,8 @@ export async function pollDeviceToken(
       await sleep(interval * 1000, deadline.signal);
     } catch {
       throw new AuthenticationError(
-        `the device login was not approved within ${timeoutSec} s (see --authentication-timeout-sec)`,
+        `timed out after ${timeoutSec} s waiting for the device login to be approved ` +
+          "(see --authentication-timeout-sec)",
       );
     }
     if (Date.now() >= expiresAt) throw expiredError();

@@ -42,6 +42,6 @@ export function login(
       return loginWithClientCredentials(session, options, interaction);
     default:
       // Reached only when a caller casts an unchecked string to GrantType.
-      throw new UsageError(`unknown --grant-type ${String(options.grantType)}`);
+      return Promise.reject(new UsageError(`unknown --grant-type ${String(options.grantType)}`));
   }
 }

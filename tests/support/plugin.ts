@@ -46,6 +46,8 @@ export interface RunOptions {
   permissions?: string[];
   /** Text written to stdin, which is then closed; stdin is `null` otherwise. */
   stdin?: string;
+  /** Keep stdin open for {@link RunningPlugin.writeStdin}. */
+  stdinStream?: boolean;
 }
 
 /** A plugin process that is running. */
@@ -115,6 +117,13 @@ export class RunningPlugin {
   /** Everything written to stderr so far. */
   get stderr(): string {
     return this.#stderrLines.join("\n");
+  }
+
+  /** Writes a line to stdin (started with `stdinStream`) and closes it. */
+  async writeStdin(text: string): Promise<void> {
+    const writer = this.#process.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(text));
+    await writer.close();
   }
 
   /** The process ID, for signals. */
@@ -245,7 +254,7 @@ export class PluginSandbox implements AsyncDisposable {
       args: ["run", ...(options.permissions ?? this.permissions), MOD_TS, ...args],
       env: { ...this.env, ...options.env },
       clearEnv: true,
-      stdin: options.stdin === undefined ? "null" : "piped",
+      stdin: options.stdin === undefined && !options.stdinStream ? "null" : "piped",
       stdout: "piped",
       stderr: "piped",
     });

@@ -83,6 +83,8 @@ export interface IdpRequest {
   /** Request headers (`authorization` and `cookie` redacted). */
   headers: Record<string, string>;
   status: number;
+  /** When the request arrived (ms since the epoch). */
+  time: number;
 }
 
 const SECRET_PARAMS = new Set([
@@ -392,8 +394,10 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
     },
   });
 
-  const koaCallback = provider.callback();
-  const callback = () => koaCallback;
+  // Built on the first request, after every middleware below is registered (koa-compose copies
+  // the middleware list when the callback is made).
+  let koaCallback: ReturnType<Provider["callback"]> | undefined;
+  const callback = () => (koaCallback ??= provider.callback());
 
   provider.use(async (ctx, next) => {
     const entry: IdpRequest = {
@@ -404,6 +408,7 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
         Object.entries(ctx.headers).map(([key, value]) => [key, String(value)]),
       )),
       status: 0,
+      time: Date.now(),
     };
     for (const header of ["authorization", "cookie"]) {
       if (entry.headers[header]) entry.headers[header] = "[redacted]";
@@ -423,10 +428,15 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
     }
     await next();
     const params = ctx.oidc?.params;
+    const body = ctx.oidc?.body;
+    if (body && typeof body === "object") {
+      entry.params = { ...entry.params, ...redact(body as Record<string, unknown>) };
+    }
     if (params) {
       entry.params = { ...entry.params, ...redact(params as Record<string, unknown>) };
       entry.grantType = typeof params.grant_type === "string" ? params.grant_type : undefined;
     }
+    entry.grantType ??= ctx.state.grantType;
     if (ctx.path === "/jwks" && foreignJwks) ctx.body = { keys: [foreign.publicJwk] };
     if (ctx.path === "/device/auth" && ctx.status === 200 && typeof ctx.body === "object") {
       ctx.body = { ...ctx.body, interval: options.deviceIntervalSec ?? 1 };
@@ -540,6 +550,7 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
       const form = await readFormPeek(ctx);
       if (form.get("grant_type") === "urn:ietf:params:oauth:grant-type:device_code") {
         slowDownNext = false;
+        ctx.state.grantType = form.get("grant_type");
         ctx.status = 400;
         ctx.body = { error: "slow_down", error_description: "poll less often" };
         return;

@@ -1,34 +1,71 @@
 /**
- * A fetch-based user agent that logs in at the test provider the way a browser would: it keeps
- * cookies, follows redirects one by one, and submits the login, consent and device forms. It
- * starts from the URL the plugin prints (`http://localhost:PORT`) and ends at the plugin's
- * local server.
+ * A fetch-based user agent that signs in at the test provider the way a person with a browser
+ * would: it keeps cookies, follows redirects one at a time, and fills in the login, consent and
+ * device forms. It starts from the URL the plugin prints (`http://localhost:PORT`) or an
+ * authorization URL, and ends at the plugin's loopback server, or stops just before it.
+ *
+ * It reads forms by their fields, not their looks: a login form has a `password` input, a
+ * consent form posts to `…/consent`, a device confirmation form carries `confirm`, a user code
+ * form a `user_code`. Actions are resolved against the page, so relative URLs work.
+ *
+ * @example
+ * ```ts
+ * using agent = new UserAgent();
+ * const outcome = await agent.login(await plugin.loginUrl(), ALICE);
+ * ```
  *
  * @module
  */
 
-import type { TestUser } from "./test_idp.ts";
+/** Who signs in; `consent: false` presses Deny on the consent page. */
+export interface Credentials {
+  username: string;
+  password: string;
+  /** Whether to grant consent (default true). */
+  consent?: boolean;
+}
 
-/** Where a login ended. */
+/** Where a sign-in ended. */
 export interface LoginOutcome {
-  /** The last URL fetched (the plugin's callback, normally). */
+  /** The last URL fetched, or the callback URL when stopped before it (status 0). */
   finalUrl: string;
+  /** The last status; 0 when stopped before fetching `finalUrl`. */
   status: number;
   body: string;
+  /** The authorization code, when the outcome shows one (stopped callback, out-of-band page). */
+  code?: string;
 }
 
 /** Options of {@link UserAgent.login}. */
 export interface LoginOptions {
   /** Changes the callback URL before it is fetched (a state mismatch attack). */
   tamperCallback?: (url: URL) => URL;
-  /** Stops at the redirect to this origin and returns its URL without fetching it. */
+  /** Stops at the redirect to the loopback callback and returns its URL without fetching it. */
+  stopAtCallback?: boolean;
+  /** Stops at the first redirect to this origin and returns its URL without fetching it. */
   stopAtOrigin?: string;
 }
 
+/** A form on a page: where it goes and what it would send. */
+export interface HtmlForm {
+  action: string;
+  method: string;
+  /** Inputs with their current values (buttons excluded). */
+  fields: [string, string][];
+  /** The raw HTML inside the form. */
+  html: string;
+}
+
+/** The device flow entry point: `verification_uri_complete`, or the URI and the code to type. */
+export type DeviceTarget = string | { verificationUri: string; userCode: string };
+
 const MAX_REDIRECTS = 20;
+const MAX_STEPS = 8;
+const OOB_PREFIX = "urn:ietf:wg:oauth:2.0:oob";
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
 /** A cookie-keeping, form-submitting HTTP client. */
-export class UserAgent {
+export class UserAgent implements Disposable {
   readonly #cookies = new Map<string, Map<string, string>>();
   readonly #client?: Deno.HttpClient;
   /** URLs fetched, in order. */
@@ -44,7 +81,12 @@ export class UserAgent {
     this.#client?.close();
   }
 
-  async #fetch(url: string, init: RequestInit = {}): Promise<Response> {
+  /** Same as {@link UserAgent.close}. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  async #fetch(url: string, init: RequestInit): Promise<Response> {
     this.history.push(url);
     const target = new URL(url);
     const headers = new Headers(init.headers);
@@ -58,23 +100,28 @@ export class UserAgent {
       redirect: "manual",
       ...(this.#client ? { client: this.#client } : {}),
     });
-    for (const cookie of response.headers.getSetCookie()) {
-      const [pair] = cookie.split(";");
-      const equals = pair.indexOf("=");
-      const name = pair.slice(0, equals).trim();
-      const value = pair.slice(equals + 1).trim();
-      const hostJar = this.#cookies.get(target.host) ?? new Map<string, string>();
-      if (value === "" || /expires=Thu, 01 Jan 1970/i.test(cookie)) hostJar.delete(name);
-      else hostJar.set(name, value);
-      this.#cookies.set(target.host, hostJar);
-    }
+    for (const cookie of response.headers.getSetCookie()) this.#store(target.host, cookie);
     return response;
   }
 
+  #store(host: string, setCookie: string): void {
+    const [pair] = setCookie.split(";");
+    const equals = pair.indexOf("=");
+    if (equals < 0) return;
+    const name = pair.slice(0, equals).trim();
+    const value = pair.slice(equals + 1).trim();
+    const jar = this.#cookies.get(host) ?? new Map<string, string>();
+    const expired = /;\s*max-age=0/i.test(setCookie) || /expires=[^;]*1970/i.test(setCookie);
+    if (value === "" || expired) jar.delete(name);
+    else jar.set(name, value);
+    this.#cookies.set(host, jar);
+  }
+
   /**
-   * Follows redirects from `url`, stopping before a URL whose origin is `stopAtOrigin`.
+   * Fetches `url` and follows redirects.
    *
-   * @returns the final response's URL, status and body, or the stop URL with status 0
+   * @returns the final response's URL, status and body; or, when stopped before a redirect
+   *   target (see {@link LoginOptions}), that URL with status 0 and the code it carries
    */
   async navigate(
     url: string,
@@ -84,43 +131,51 @@ export class UserAgent {
     let current = url;
     let request = init;
     for (let hop = 0; hop < MAX_REDIRECTS; hop++) {
-      if (options.stopAtOrigin && new URL(current).origin === options.stopAtOrigin && hop > 0) {
-        return { finalUrl: current, status: 0, body: "" };
-      }
       const response = await this.#fetch(current, request);
       const location = response.headers.get("location");
-      if (response.status >= 300 && response.status < 400 && location) {
-        await response.body?.cancel();
-        let next = new URL(location, current);
-        if (options.tamperCallback && isLoopbackCallback(next)) next = options.tamperCallback(next);
-        current = next.toString();
-        request = {};
-        continue;
+      if (response.status < 300 || response.status >= 400 || location === null) {
+        const body = await response.text();
+        return withCode({ finalUrl: current, status: response.status, body });
       }
-      return { finalUrl: current, status: response.status, body: await response.text() };
+      await response.body?.cancel();
+      let next = new URL(location, current);
+      if (location.startsWith(OOB_PREFIX)) {
+        return withCode({ finalUrl: location, status: 0, body: "" });
+      }
+      if (isCallback(next)) {
+        if (options.tamperCallback) next = options.tamperCallback(next);
+        if (options.stopAtCallback) return withCode({ finalUrl: next.href, status: 0, body: "" });
+      }
+      if (options.stopAtOrigin !== undefined && next.origin === options.stopAtOrigin) {
+        return withCode({ finalUrl: next.href, status: 0, body: "" });
+      }
+      current = next.href;
+      request = {};
     }
     throw new Error(`too many redirects from ${url}`);
   }
 
-  /** Submits the first form of a page with its hidden fields plus `fields`. */
+  /**
+   * Submits a form of a page with its current values, `fields` overriding or adding.
+   *
+   * @param form the form, or its index on the page (default the first)
+   */
   submitForm(
     page: LoginOutcome,
     fields: Record<string, string>,
     options: LoginOptions = {},
-    formIndex = 0,
+    form: HtmlForm | number = 0,
   ): Promise<LoginOutcome> {
-    const forms = [...page.body.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/g)];
-    const form = forms[formIndex];
-    if (!form) throw new Error(`no form on ${page.finalUrl}:\n${page.body.slice(0, 500)}`);
-    const action = /action="([^"]*)"/.exec(form[1])?.[1] ?? page.finalUrl;
-    const body = new URLSearchParams();
-    for (const input of form[2].matchAll(/<input\b([^>]*)>/g)) {
-      const name = /name="([^"]*)"/.exec(input[1])?.[1];
-      const value = /value="([^"]*)"/.exec(input[1])?.[1] ?? "";
-      if (name && /type="hidden"/.test(input[1])) body.set(name, decodeHtml(value));
-    }
+    const chosen = typeof form === "number" ? parseForms(page.body)[form] : form;
+    if (!chosen) throw new Error(`no form on ${page.finalUrl}:\n${page.body.slice(0, 500)}`);
+    const body = new URLSearchParams(chosen.fields);
     for (const [name, value] of Object.entries(fields)) body.set(name, value);
-    return this.navigate(new URL(decodeHtml(action), page.finalUrl).toString(), {
+    const action = new URL(chosen.action || page.finalUrl, page.finalUrl);
+    if (chosen.method === "get") {
+      action.search = body.toString();
+      return this.navigate(action.href, {}, options);
+    }
+    return this.navigate(action.href, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
       body,
@@ -128,61 +183,159 @@ export class UserAgent {
   }
 
   /**
-   * Logs in from a URL (the plugin's printed URL, or an authorization URL): submits the login
-   * form, then the consent form, then lets the provider redirect to the callback.
+   * Signs in from a URL (the plugin's printed URL, or an authorization URL): submits the login
+   * form, then the consent form, then follows the provider's redirect to the callback and
+   * fetches it, unless told to stop before.
+   *
+   * A wrong password ends at the login page again (status 401). An out-of-band redirect ends
+   * at the provider's code page, with the code in {@link LoginOutcome.code}.
    */
-  async login(startUrl: string, user: TestUser, options: LoginOptions = {}): Promise<LoginOutcome> {
+  async login(
+    startUrl: string,
+    credentials: Credentials,
+    options: LoginOptions = {},
+  ): Promise<LoginOutcome> {
     let page = await this.navigate(startUrl, {}, options);
-    for (let step = 0; step < 4; step++) {
-      if (page.status === 0) return page;
-      if (page.body.includes('name="login"')) {
-        page = await this.submitForm(
-          page,
-          { login: user.username, password: user.password },
-          options,
-        );
-      } else if (page.body.includes("<h1>Authorize</h1>")) {
-        page = await this.submitForm(page, {}, options);
+    let loggedIn = false;
+    for (let step = 0; step < MAX_STEPS && page.status !== 0; step++) {
+      const forms = parseForms(page.body);
+      const loginForm = forms.find(isLoginForm);
+      const consentForm = forms.find(isConsentForm);
+      if (loginForm && !loggedIn) {
+        loggedIn = true;
+        const fields = { login: credentials.username, password: credentials.password };
+        page = await this.submitForm(page, fields, options, loginForm);
+      } else if (consentForm) {
+        const decision = credentials.consent === false ? "deny" : "authorize";
+        page = await this.submitForm(page, { decision }, options, consentForm);
       } else {
-        return page;
+        break;
       }
     }
     return page;
   }
 
   /**
-   * Approves (or denies) a device login at the verification URL, logging in first when the
-   * provider asks.
+   * Does the person's part of the device flow: opens the verification page, enters the user
+   * code (unless the URL carries it), confirms or denies, signs in and consents.
+   *
+   * @param approve false presses Deny on the confirmation page
+   * @returns the last page: "Device approved", or the code page again after a denial or a
+   *   wrong or expired code
    */
-  async completeDeviceLogin(
-    verificationUri: string,
-    userCode: string,
-    user: TestUser,
+  async approveDevice(
+    target: DeviceTarget,
+    credentials: Credentials,
     approve = true,
   ): Promise<LoginOutcome> {
-    let page = await this.navigate(verificationUri);
-    page = await this.submitForm(page, { user_code: userCode });
-    for (let step = 0; step < 5; step++) {
-      if (page.body.includes('name="login"')) {
-        page = await this.submitForm(page, { login: user.username, password: user.password });
-      } else if (page.body.includes("<h1>Authorize</h1>")) {
-        page = await this.submitForm(page, {});
-      } else if (page.body.includes("<h1>Confirm device</h1>")) {
-        page = await this.submitForm(page, approve ? {} : { abort: "yes" });
+    const start = typeof target === "string" ? target : target.verificationUri;
+    let page = await this.navigate(start);
+    let codeEntered = false;
+    let loggedIn = false;
+    for (let step = 0; step < MAX_STEPS; step++) {
+      const forms = parseForms(page.body);
+      const confirmForm = forms.find((form) => hasField(form, "confirm"));
+      const loginForm = forms.find(isLoginForm);
+      const consentForm = forms.find(isConsentForm);
+      const codeForm = forms.find((form) => hasField(form, "user_code"));
+      if (confirmForm) {
+        page = await this.submitForm(page, approve ? {} : { abort: "yes" }, {}, confirmForm);
+        if (!approve) return page;
+      } else if (loginForm && !loggedIn) {
+        loggedIn = true;
+        const fields = { login: credentials.username, password: credentials.password };
+        page = await this.submitForm(page, fields, {}, loginForm);
+      } else if (consentForm) {
+        const decision = credentials.consent === false ? "deny" : "authorize";
+        page = await this.submitForm(page, { decision }, {}, consentForm);
+      } else if (codeForm && !codeEntered) {
+        codeEntered = true;
+        const fields: Record<string, string> = typeof target === "string"
+          ? {}
+          : { user_code: target.userCode };
+        page = await this.submitForm(page, fields, {}, codeForm);
       } else {
-        return page;
+        break;
       }
     }
     return page;
   }
+
+  /** The device flow with separate arguments; see {@link UserAgent.approveDevice}. */
+  completeDeviceLogin(
+    verificationUri: string,
+    userCode: string,
+    credentials: Credentials,
+    approve = true,
+  ): Promise<LoginOutcome> {
+    return this.approveDevice({ verificationUri, userCode }, credentials, approve);
+  }
 }
 
-function isLoopbackCallback(url: URL): boolean {
-  return (url.hostname === "localhost" || url.hostname === "127.0.0.1") &&
-    (url.searchParams.has("code") || url.searchParams.has("error"));
+/** The forms of an HTML page, with the values their inputs would send. */
+export function parseForms(html: string): HtmlForm[] {
+  const forms: HtmlForm[] = [];
+  for (const match of html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/gi)) {
+    const fields: [string, string][] = [];
+    for (const input of match[2].matchAll(/<input\b([^>]*)>/gi)) {
+      const name = attribute(input[1], "name");
+      const type = (attribute(input[1], "type") ?? "text").toLowerCase();
+      if (name === undefined || ["submit", "button", "image", "reset", "file"].includes(type)) {
+        continue;
+      }
+      if ((type === "checkbox" || type === "radio") && !/\bchecked\b/i.test(input[1])) continue;
+      fields.push([name, attribute(input[1], "value") ?? ""]);
+    }
+    forms.push({
+      action: attribute(match[1], "action") ?? "",
+      method: (attribute(match[1], "method") ?? "get").toLowerCase(),
+      fields,
+      html: match[2],
+    });
+  }
+  return forms;
+}
+
+function attribute(tag: string, name: string): string | undefined {
+  const pattern = new RegExp(`(?:^|\\s)${name}\\s*=\\s*(?:"([^"]*)"|'([^']*)'|([^\\s>]+))`, "i");
+  const match = pattern.exec(tag);
+  if (!match) return undefined;
+  return decodeHtml(match[1] ?? match[2] ?? match[3]);
 }
 
 function decodeHtml(text: string): string {
-  return text.replaceAll("&amp;", "&").replaceAll("&quot;", '"').replaceAll("&#x2F;", "/")
-    .replaceAll("&#47;", "/");
+  return text.replace(/&(#x[0-9a-f]+|#[0-9]+|amp|lt|gt|quot|apos);/gi, (_, entity: string) => {
+    const lower = entity.toLowerCase();
+    if (lower.startsWith("#x")) return String.fromCodePoint(parseInt(lower.slice(2), 16));
+    if (lower.startsWith("#")) return String.fromCodePoint(parseInt(lower.slice(1), 10));
+    return { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" }[lower] ?? "";
+  });
+}
+
+function hasField(form: HtmlForm, name: string): boolean {
+  return form.fields.some(([field]) => field === name);
+}
+
+function isLoginForm(form: HtmlForm): boolean {
+  return hasField(form, "password");
+}
+
+function isConsentForm(form: HtmlForm): boolean {
+  return /\/consent\/?$/.test(form.action);
+}
+
+/** A redirect to a loopback address carrying an authorization response. */
+function isCallback(url: URL): boolean {
+  return LOOPBACK_HOSTS.has(url.hostname) &&
+    (url.searchParams.has("code") || url.searchParams.has("error"));
+}
+
+/** Adds the code an outcome shows: in a stopped-at URL, or on an out-of-band code page. */
+function withCode(outcome: LoginOutcome): LoginOutcome {
+  if (outcome.status === 0) {
+    const code = new URL(outcome.finalUrl).searchParams.get("code");
+    return code === null ? outcome : { ...outcome, code };
+  }
+  const shown = /<code\b[^>]*\bid="oob-code"[^>]*>([^<]*)<\/code>/.exec(outcome.body);
+  return shown ? { ...outcome, code: decodeHtml(shown[1]) } : outcome;
 }
