@@ -13,7 +13,7 @@ import {
   PluginSandbox,
   type RunOptions,
 } from "./support/plugin.ts";
-import { PUBLIC_CLIENT_ID, startTestIdp, TEST_USERS, type TestIdp } from "./support/test_idp.ts";
+import { PUBLIC_CLIENT_ID, startTestIdp, TEST_USERS, type TestIdp } from "./support/idp.ts";
 import { type LoginOptions, UserAgent } from "./support/user_agent.ts";
 
 const ALICE = TEST_USERS[0];

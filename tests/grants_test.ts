@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { decodeJwtClaims } from "../lib/jwt.ts";
-import { createTestCertificates } from "./support/certs.ts";
+import { createTestCa, issueServerCert } from "./support/tls.ts";
 import { parseExecCredential, type PluginResult, PluginSandbox } from "./support/plugin.ts";
 import {
   CONFIDENTIAL_CLIENT_ID,
@@ -16,7 +16,7 @@ import {
   startTestIdp,
   TEST_USERS,
   type TestIdp,
-} from "./support/test_idp.ts";
+} from "./support/idp.ts";
 import { UserAgent } from "./support/user_agent.ts";
 
 const ALICE = TEST_USERS[0];
@@ -285,8 +285,12 @@ Deno.test("request headers, extra parameters and the access token option", async
 Deno.test("TLS: a provider behind HTTPS with a private CA", async (t) => {
   const dir = await Deno.makeTempDir();
   try {
-    const certs = await createTestCertificates(dir);
-    await using idp = await startTestIdp({ tls: { cert: certs.certPem, key: certs.keyPem } });
+    const ca = await createTestCa(dir);
+    const server = await issueServerCert(ca, {
+      dnsNames: ["localhost"],
+      ipAddresses: ["127.0.0.1"],
+    });
+    await using idp = await startTestIdp({ tls: { cert: server.certPem, key: server.keyPem } });
     await t.step("without the CA the error names the certificate problem", async () => {
       await using sandbox = await PluginSandbox.create();
       const result = await sandbox.run(base(idp));
@@ -297,17 +301,17 @@ Deno.test("TLS: a provider behind HTTPS with a private CA", async (t) => {
       const permissions = sandbox.permissions.map((flag) =>
         flag.startsWith("--allow-read=") ? `${flag},${dir}` : flag
       );
-      const plugin = sandbox.start([...base(idp), `--certificate-authority=${certs.caCertFile}`], {
+      const plugin = sandbox.start([...base(idp), `--certificate-authority=${ca.certFile}`], {
         permissions,
       });
-      await new UserAgent([certs.caCertPem]).login(await plugin.loginUrl(), ALICE);
+      await new UserAgent([ca.certPem]).login(await plugin.loginUrl(), ALICE);
       tokenOf(await plugin.result());
     });
     await t.step("with --certificate-authority-data it works", async () => {
       await using sandbox = await PluginSandbox.create();
-      const data = btoa(certs.caCertPem);
+      const data = btoa(ca.certPem);
       const plugin = sandbox.start([...base(idp), `--certificate-authority-data=${data}`]);
-      await new UserAgent([certs.caCertPem]).login(await plugin.loginUrl(), ALICE);
+      await new UserAgent([ca.certPem]).login(await plugin.loginUrl(), ALICE);
       tokenOf(await plugin.result());
     });
     await t.step("--insecure-skip-tls-verify fails loudly", async () => {

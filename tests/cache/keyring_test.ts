@@ -15,7 +15,7 @@ import {
   secretServiceAvailability,
   startSecretService,
 } from "../support/secret_service.ts";
-import { PUBLIC_CLIENT_ID, startTestIdp, TEST_USERS, type TestIdp } from "../support/test_idp.ts";
+import { PUBLIC_CLIENT_ID, startTestIdp, TEST_USERS, type TestIdp } from "../support/idp.ts";
 import { UserAgent } from "../support/user_agent.ts";
 import type { ChildReport } from "./keyring_child.ts";
 

@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { createLocalJWKSet, decodeJwt, type JSONWebKeySet, jwtVerify } from "jose";
-import { createTestCertificates } from "./certs.ts";
+import { createTestCa, issueServerCert } from "./tls.ts";
 import {
   ALICE,
   BOB,
@@ -562,15 +562,19 @@ Deno.test("mismatching issuers: the localhost alias and an advertised issuer", a
 Deno.test("HTTPS with a test CA", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const certs = await createTestCertificates(dir);
+    const ca = await createTestCa(dir);
+    const server = await issueServerCert(ca, {
+      dnsNames: ["localhost"],
+      ipAddresses: ["127.0.0.1"],
+    });
     await using idp = await startTestIdp({
-      tls: { certFile: certs.certFile, keyFile: certs.keyFile },
+      tls: { certFile: server.certFile, keyFile: server.keyFile },
     });
     assert.match(idp.issuer, /^https:\/\/127\.0\.0\.1:\d+$/);
-    using client = Deno.createHttpClient({ caCerts: [certs.caCertPem] });
+    using client = Deno.createHttpClient({ caCerts: [ca.certPem] });
     const metadata = await discover(idp.issuer, client);
     assert.equal(metadata.authorization_endpoint, `${idp.issuer}/auth`);
-    using agent = new UserAgent([certs.caCertPem]);
+    using agent = new UserAgent([ca.certPem]);
     const request = await authorizationRequest(idp, "http://127.0.0.1:9/");
     const outcome = await agent.login(request.url, ALICE, { stopAtCallback: true });
     assert.ok(outcome.code, outcome.body.slice(0, 300));
