@@ -100,7 +100,9 @@ function instructions(
   const claimsText = claims
     ? `You got a token with the following claims:\n\n${JSON.stringify(claims, null, 2)}\n`
     : "You got a token that is not a JWT; its claims cannot be shown.\n";
-  const kubectlArgs = setCredentialsArgs(flags).map(shellQuote).join(" \\\n  ");
+  // The command and the user name on the first line, then one flag a line, as the guide shows it.
+  const [config, setCredentials, user, ...options] = setCredentialsArgs(flags).map(shellQuote);
+  const kubectlArgs = [`${config} ${setCredentials} ${user}`, ...options].join(" \\\n    ");
   const secretNote = flags.has("oidc-client-secret")
     ? "\nThe client secret is left out: set OIDC_CLIENT_SECRET where kubectl runs, or add\n" +
       "--exec-arg=--oidc-client-secret=… yourself.\n"

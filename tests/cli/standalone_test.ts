@@ -1,6 +1,13 @@
+/**
+ * Standalone mode (no subcommand): the kubeconfig's `auth-provider: oidc` user is read, and a
+ * login or refresh at the test provider writes the new tokens back into the file.
+ */
+
 import assert from "node:assert/strict";
-import { encodeBase64Url } from "../../lib/jwt.ts";
+import { decodeJwtClaims, encodeBase64Url } from "../../lib/jwt.ts";
+import { ALICE, PUBLIC_CLIENT_ID, startTestIdp } from "../support/idp.ts";
 import { PluginSandbox } from "../support/plugin.ts";
+import { UserAgent } from "../support/user_agent.ts";
 
 function jwtExpiringIn(seconds: number): string {
   const part = (value: unknown) => encodeBase64Url(new TextEncoder().encode(JSON.stringify(value)));
@@ -9,7 +16,11 @@ function jwtExpiringIn(seconds: number): string {
   }.c2ln`;
 }
 
-function kubeconfig(idToken: string): string {
+function kubeconfig(
+  idToken: string,
+  issuer = "http://127.0.0.1:9",
+  clientId = "kubernetes",
+): string {
   return `# written by the test
 apiVersion: v1
 kind: Config
@@ -28,8 +39,8 @@ users:
       auth-provider:
         name: oidc
         config:
-          idp-issuer-url: http://127.0.0.1:9
-          client-id: kubernetes
+          idp-issuer-url: ${issuer}
+          client-id: ${clientId}
           id-token: ${idToken}
   - name: static
     user:
@@ -66,4 +77,55 @@ Deno.test("standalone mode needs an oidc auth-provider user", async () => {
   const missing = await sandbox.run([`--kubeconfig=${sandbox.root}/absent`]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /^error: no kubeconfig found at /);
+});
+
+/** The `auth-provider` config of the `oidc` user, as the real kubectl reads the file. */
+async function authProviderConfig(path: string): Promise<Record<string, string>> {
+  const output = await new Deno.Command("kubectl", {
+    args: ["config", "view", "--raw", "-o", "jsonpath={.users[?(@.name=='oidc')].user}"],
+    env: { KUBECONFIG: path },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+  return JSON.parse(new TextDecoder().decode(output.stdout))["auth-provider"].config;
+}
+
+Deno.test("standalone mode logs in, then refreshes, writing the tokens into the kubeconfig", async () => {
+  await using idp = await startTestIdp({ idTokenTtlSec: 12 });
+  await using sandbox = await PluginSandbox.create();
+  const path = `${sandbox.root}/kubeconfig`;
+  await Deno.writeTextFile(path, kubeconfig("", idp.issuer, PUBLIC_CLIENT_ID));
+  const args = [`--kubeconfig=${path}`, "--skip-open-browser", "--listen-address=127.0.0.1:0"];
+
+  const plugin = sandbox.start(args);
+  await new UserAgent().login(await plugin.loginUrl(), ALICE);
+  const first = await plugin.result();
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stderr, /^You got a valid token until \d{4}-/m);
+  const written = await authProviderConfig(path);
+  assert.equal(decodeJwtClaims(written["id-token"])?.sub, ALICE.username);
+  assert.ok(written["refresh-token"], "no refresh token written");
+  assert.equal(written["idp-issuer-url"], idp.issuer);
+  assert.equal(idp.requestsTo("/token", "authorization_code").length, 1);
+  assert.ok(
+    !first.stdout.includes(written["id-token"]) && !first.stderr.includes(written["id-token"]),
+  );
+
+  // The 12 s token counts as expired 10 s before exp: wait, then expect a refresh, no browser.
+  await new Promise((resolve) => setTimeout(resolve, 3_100));
+  idp.setIdTokenTtl(3600);
+  const second = await sandbox.run(args);
+  assert.equal(second.code, 0, second.stderr);
+  assert.doesNotMatch(second.stderr, /for authentication/);
+  assert.equal(idp.requestsTo("/token", "refresh_token").length, 1);
+  const refreshed = await authProviderConfig(path);
+  assert.notEqual(refreshed["id-token"], written["id-token"]);
+  assert.equal(decodeJwtClaims(refreshed["id-token"])?.sub, ALICE.username);
+
+  // A valid token is left alone: no request at all.
+  idp.clearRequests();
+  const third = await sandbox.run(args);
+  assert.equal(third.code, 0, third.stderr);
+  assert.equal(idp.requests.length, 0);
 });
