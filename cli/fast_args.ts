@@ -2,13 +2,14 @@
  * A parser for the argument lists kubectl passes on every command, so that a cache hit never
  * loads the CLI library (measured in docs/design.md: it would double the start-up time). It
  * declines, returning `undefined`, on anything it does not fully understand (help, unknown flags,
- * positional arguments, bad values); the CLI library then parses the same arguments and reports
- * errors the usual way. `tests/cli/fast_args_test.ts` checks that both parsers agree.
+ * positional arguments, bad values, a missing required flag); the CLI library then parses the same
+ * arguments and reports errors the usual way. `tests/cli/flags_test.ts` checks that both parsers
+ * agree.
  *
  * @module
  */
 
-import { accumulateFlag, type FlagSpec, type ParsedFlags } from "./flags.ts";
+import { accumulateFlag, type FlagSpec, missingRequiredFlag, type ParsedFlags } from "./flags.ts";
 
 /**
  * Parses `--name=value`, `--name value`, bare booleans and klog's `-v1`/`-v=1`/`-v 1`.
@@ -53,5 +54,5 @@ export function parseFlagsFast(
       return undefined;
     }
   }
-  return parsed;
+  return missingRequiredFlag(specs, parsed) === undefined ? parsed : undefined;
 }

@@ -15,11 +15,20 @@ import { UsageError } from "../lib/errors.ts";
  * How a flag takes values, after pflag's kinds in kubelogin:
  * - `string`, `int`: one value, the last one wins;
  * - `bool`: `--flag` or `--flag=true|false`;
- * - `stringSlice`: repeatable, and each value is split on commas (`--oidc-extra-scope=a,b`);
+ * - `stringSlice`, `intSlice`: repeatable, and each value is split on commas
+ *   (`--oidc-extra-scope=a,b`);
  * - `stringArray`: repeatable, never split (file names, base64 data);
- * - `map`: repeatable `key=value`, comma-separated pairs allowed.
+ * - `map`: repeatable `key=value`; a value with one `=` is one pair, commas and all, while one
+ *   with several is comma-separated pairs (`--oidc-request-header=A=1,B=2`), as pflag reads it.
  */
-export type FlagKind = "string" | "bool" | "int" | "stringSlice" | "stringArray" | "map";
+export type FlagKind =
+  | "string"
+  | "bool"
+  | "int"
+  | "intSlice"
+  | "stringSlice"
+  | "stringArray"
+  | "map";
 
 /** One flag of one or more commands. */
 export interface FlagSpec {
@@ -37,10 +46,18 @@ export interface FlagSpec {
   choices?: readonly string[];
   /** Accepted for compatibility, left out of help. */
   hidden?: boolean;
+  /** Must be given, and not empty; both parsers check it. */
+  required?: boolean;
 }
 
 /** A parsed flag value. */
-export type FlagValue = string | boolean | number | string[] | Record<string, string>;
+export type FlagValue =
+  | string
+  | boolean
+  | number
+  | string[]
+  | number[]
+  | Record<string, string>;
 
 /** The flags given on the command line, by long name. Absent flags are not in the map. */
 export type ParsedFlags = Map<string, FlagValue>;
@@ -55,7 +72,12 @@ export const GRANT_TYPES: readonly string[] = [
   "client-credentials",
 ];
 
-/** The `-v`/`--v` log level of klog, which kubelogin inherits. */
+const KLOG_NOTE = "Accepted for compatibility with kubelogin's klog flags; no effect";
+
+/**
+ * The `-v`/`--v` log level of klog, which kubelogin inherits, and klog's other flags, which every
+ * kubelogin command accepts: they are taken and ignored, as this program logs only to stderr.
+ */
 export const LOG_FLAGS: readonly FlagSpec[] = [
   {
     name: "v",
@@ -64,6 +86,26 @@ export const LOG_FLAGS: readonly FlagSpec[] = [
     description: "log level: 1 shows what the plugin does (tokens are never logged)",
     defaultText: "0",
   },
+  ...([
+    ["add_dir_header", "bool"],
+    ["alsologtostderr", "bool"],
+    ["legacy_stderr_threshold_behavior", "bool"],
+    ["log_backtrace_at", "string"],
+    ["log_dir", "string"],
+    ["log_file", "string"],
+    ["log_file_max_size", "int"],
+    ["logtostderr", "bool"],
+    ["one_output", "bool"],
+    ["skip_headers", "bool"],
+    ["skip_log_headers", "bool"],
+    ["stderrthreshold", "string"],
+    ["vmodule", "string"],
+  ] as const).map(([name, kind]): FlagSpec => ({
+    name,
+    kind,
+    description: KLOG_NOTE,
+    hidden: true,
+  })),
 ];
 
 /** The identity provider and client. */
@@ -102,6 +144,9 @@ export const PROVIDER_FLAGS: readonly FlagSpec[] = [
   },
 ];
 
+/** Flags kubelogin removed or renamed; old kubeconfigs still carry them. */
+const REMOVED_NOTE = "Accepted for kubeconfigs written for older kubelogin releases";
+
 /** Where the token cache lives. */
 export const TOKEN_CACHE_FLAGS: readonly FlagSpec[] = [
   {
@@ -116,6 +161,25 @@ export const TOKEN_CACHE_FLAGS: readonly FlagSpec[] = [
     description: "Storage for the token cache",
     choices: ["disk", "keyring", "none"],
     defaultText: "disk",
+  },
+];
+
+/**
+ * Keyring switches of kubelogin development builds before 1.32, replaced by
+ * `--token-cache-storage`.
+ */
+export const KEYRING_SWITCH_FLAGS: readonly FlagSpec[] = [
+  {
+    name: "force-keyring",
+    kind: "bool",
+    description: `${REMOVED_NOTE}: --token-cache-storage=keyring`,
+    hidden: true,
+  },
+  {
+    name: "no-keyring",
+    kind: "bool",
+    description: `${REMOVED_NOTE}: --token-cache-storage=disk`,
+    hidden: true,
   },
 ];
 
@@ -226,17 +290,41 @@ export const AUTHENTICATION_FLAGS: readonly FlagSpec[] = [
     kind: "string",
     description: "[password] Password; asked on the terminal when absent",
   },
+  {
+    name: "listen-port",
+    kind: "intSlice",
+    description: `${REMOVED_NOTE}: --listen-address=127.0.0.1:PORT`,
+    hidden: true,
+  },
+  {
+    name: "oidc-redirect-url-hostname",
+    kind: "string",
+    description: `${REMOVED_NOTE}: [authcode] host name of the local redirect URL`,
+    hidden: true,
+  },
+  {
+    name: "oidc-redirect-url-authcode-keyboard",
+    kind: "string",
+    description: `${REMOVED_NOTE}: --oidc-redirect-url`,
+    hidden: true,
+  },
 ];
+
+/** Flags `get-token` cannot run without: kubectl has no other way to name the provider. */
+const GET_TOKEN_REQUIRED = new Set(["oidc-issuer-url", "oidc-client-id"]);
 
 /** `get-token`: the credential plugin itself. */
 export const GET_TOKEN_FLAGS: readonly FlagSpec[] = [
-  ...PROVIDER_FLAGS,
+  ...PROVIDER_FLAGS.map((spec) =>
+    GET_TOKEN_REQUIRED.has(spec.name) ? { ...spec, required: true } : spec
+  ),
   {
     name: "force-refresh",
     kind: "bool",
     description: "Refresh the token even when the cached one is still valid",
   },
   ...TOKEN_CACHE_FLAGS,
+  ...KEYRING_SWITCH_FLAGS,
   ...TLS_FLAGS,
   ...PKCE_FLAGS,
   ...AUTHENTICATION_FLAGS,
@@ -316,19 +404,20 @@ export function accumulateFlag(
         );
       }
       return raw;
-    case "int": {
-      if (!/^-?\d+$/.test(raw)) {
-        throw new UsageError(`invalid value "${raw}" for --${spec.name}: expected an integer`);
-      }
-      return Number.parseInt(raw, 10);
-    }
+    case "int":
+      return parseInteger(spec, raw);
+    case "intSlice":
+      return [
+        ...(previous as number[] | undefined ?? []),
+        ...splitCsv(spec, raw).map((item) => parseInteger(spec, item)),
+      ];
     case "stringSlice":
-      return [...(previous as string[] | undefined ?? []), ...splitCommas(raw)];
+      return [...(previous as string[] | undefined ?? []), ...splitList(spec, raw)];
     case "stringArray":
       return [...(previous as string[] | undefined ?? []), raw];
     case "map": {
       const map = { ...(previous as Record<string, string> | undefined) };
-      for (const pair of splitCommas(raw)) {
+      for (const pair of mapPairs(spec, raw)) {
         const equals = pair.indexOf("=");
         if (equals <= 0) {
           throw new UsageError(`invalid value for --${spec.name}: expected key=value`);
@@ -340,6 +429,85 @@ export function accumulateFlag(
   }
 }
 
-function splitCommas(raw: string): string[] {
-  return raw === "" ? [] : raw.split(",").map((part) => part.trim()).filter((part) => part !== "");
+/**
+ * The name of the first required flag that is absent or empty, if any.
+ *
+ * @example
+ * ```ts
+ * missingRequiredFlag(GET_TOKEN_FLAGS, new Map()); // "oidc-issuer-url"
+ * ```
+ */
+export function missingRequiredFlag(
+  specs: readonly FlagSpec[],
+  parsed: ParsedFlags,
+): string | undefined {
+  return specs.find((spec) => spec.required && (parsed.get(spec.name) ?? "") === "")?.name;
+}
+
+function parseInteger(spec: FlagSpec, raw: string): number {
+  if (!/^-?\d+$/.test(raw)) {
+    throw new UsageError(`invalid value "${raw}" for --${spec.name}: expected an integer`);
+  }
+  return Number.parseInt(raw, 10);
+}
+
+/** A list value: comma-separated, double quotes protecting commas, blanks dropped. */
+function splitList(spec: FlagSpec, raw: string): string[] {
+  return splitCsv(spec, raw).map((part) => part.trim()).filter((part) => part !== "");
+}
+
+/**
+ * pflag's reading of a `key=value` flag: with a single `=` the whole text is one pair (so
+ * `--oidc-auth-request-extra-params=acr_values=a,b` keeps its comma), surrounding quotes dropped;
+ * with more, comma-separated pairs.
+ */
+function mapPairs(spec: FlagSpec, raw: string): string[] {
+  const equalsSigns = raw.split("=").length - 1;
+  if (equalsSigns === 0) {
+    throw new UsageError(`invalid value for --${spec.name}: expected key=value`);
+  }
+  if (equalsSigns === 1) return [raw.replace(/^"+|"+$/g, "")];
+  return splitCsv(spec, raw);
+}
+
+/**
+ * Splits one line of comma-separated values as Go's `encoding/csv` does for pflag: a field may be
+ * quoted to hold commas, `""` inside quotes is one quote, and a stray quote is an error.
+ */
+function splitCsv(spec: FlagSpec, raw: string): string[] {
+  if (raw === "") return [];
+  const fields: string[] = [];
+  let i = 0;
+  for (;;) {
+    let field = "";
+    if (raw[i] === '"') {
+      i++;
+      for (;;) {
+        if (i >= raw.length) throw badQuote(spec);
+        if (raw[i] === '"') {
+          if (raw[i + 1] === '"') {
+            field += '"';
+            i += 2;
+            continue;
+          }
+          i++;
+          break;
+        }
+        field += raw[i++];
+      }
+      if (i < raw.length && raw[i] !== ",") throw badQuote(spec);
+    } else {
+      const end = raw.indexOf(",", i);
+      field = raw.slice(i, end < 0 ? raw.length : end);
+      if (field.includes('"')) throw badQuote(spec);
+      i = end < 0 ? raw.length : end;
+    }
+    fields.push(field);
+    if (i >= raw.length) return fields;
+    i++; // the comma
+  }
+}
+
+function badQuote(spec: FlagSpec): UsageError {
+  return new UsageError(`invalid value for --${spec.name}: misplaced double quote`);
 }

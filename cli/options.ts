@@ -61,7 +61,13 @@ export class FlagReader {
   /** A repeatable flag's values, `[]` when absent. */
   list(name: string): string[] {
     const value = this.#get(name);
-    return Array.isArray(value) ? value : [];
+    return Array.isArray(value) ? value.map(String) : [];
+  }
+
+  /** A repeatable integer flag's values, `[]` when absent. */
+  intList(name: string): number[] {
+    const value = this.#get(name);
+    return Array.isArray(value) ? value.map(Number) : [];
   }
 
   /** A `key=value` flag's pairs, `{}` when absent. */
@@ -112,9 +118,20 @@ export function dataKeyFile(): string {
   return joinPath(base, "together-kubelogin", "token-cache.key");
 }
 
+/**
+ * `--token-cache-storage`, else what `--force-keyring` or `--no-keyring` (kubelogin development
+ * builds before 1.32) meant, else `disk`.
+ */
+export function tokenCacheStorage(flags: FlagReader): TokenCacheStorage {
+  const given = flags.string("token-cache-storage");
+  if (given) return given as TokenCacheStorage;
+  if (flags.bool("force-keyring")) return "keyring";
+  return "disk";
+}
+
 /** The token cache options of a command. */
 export function tokenCacheOptions(flags: FlagReader): TokenCacheOptions {
-  const storage = (flags.string("token-cache-storage") ?? "disk") as TokenCacheStorage;
+  const storage = tokenCacheStorage(flags);
   const directory = storage === "none" ? "" : tokenCacheDirectory(flags);
   return { storage, directory, dataKeyFile: storage === "disk" ? dataKeyFile() : "" };
 }
@@ -129,7 +146,10 @@ export function providerOptions(flags: FlagReader): ProviderOptions {
     clientId: flags.requiredString("oidc-client-id"),
     clientSecret,
     extraScopes: flags.list("oidc-extra-scope"),
-    redirectUrl: flags.string("oidc-redirect-url"),
+    // The removed keyboard-only spelling overrode --oidc-redirect-url in the kubelogin releases
+    // that had both.
+    redirectUrl: flags.string("oidc-redirect-url-authcode-keyboard") ??
+      flags.string("oidc-redirect-url"),
     pkceMethod: flags.bool("oidc-use-pkce")
       ? "S256"
       : (flags.string("oidc-pkce-method") ?? "auto") as PkceMethod,
@@ -148,7 +168,14 @@ export function loginOptions(flags: FlagReader): LoginOptions {
   const username = flags.string("username");
   const timeout = flags.int("authentication-timeout-sec", DEFAULT_AUTHENTICATION_TIMEOUT_SEC);
   if (timeout <= 0) throw new UsageError("--authentication-timeout-sec must be positive");
-  const listenAddresses = flags.list("listen-address");
+  // The removed --listen-port took precedence over --listen-address, which always had a default.
+  const listenPorts = flags.intList("listen-port");
+  for (const port of listenPorts) {
+    if (port < 0 || port > 65535) throw new UsageError(`invalid --listen-port ${port}`);
+  }
+  const listenAddresses = listenPorts.length > 0
+    ? listenPorts.map((port) => `127.0.0.1:${port}`)
+    : flags.list("listen-address");
   const certFile = flags.string("local-server-cert");
   const keyFile = flags.string("local-server-key");
   return {
@@ -160,6 +187,7 @@ export function loginOptions(flags: FlagReader): LoginOptions {
     localServerCertFile: certFile && expandPath(certFile),
     localServerKeyFile: keyFile && expandPath(keyFile),
     openUrlAfterAuthentication: flags.string("open-url-after-authentication"),
+    redirectUrlHostname: flags.string("oidc-redirect-url-hostname"),
     authRequestExtraParams: flags.map("oidc-auth-request-extra-params"),
     username,
     password: flags.string("password"),

@@ -8,6 +8,7 @@
  */
 
 import { Command, CommanderError, Option } from "commander";
+import { UsageError } from "../lib/errors.ts";
 import { CommandLineError } from "./errors.ts";
 import {
   accumulateFlag,
@@ -15,6 +16,7 @@ import {
   type FlagSpec,
   type FlagValue,
   GET_TOKEN_FLAGS,
+  missingRequiredFlag,
   type ParsedFlags,
   ROOT_FLAGS,
   SETUP_FLAGS,
@@ -58,6 +60,14 @@ const STANDALONE: CommandSpec = {
   run: async (flags) => (await import("./standalone.ts")).runStandalone(flags),
 };
 
+/** The first words the program takes: its commands and commander's `help`. */
+const KNOWN_COMMANDS = new Set([
+  ...COMMANDS.map((command) => command.name),
+  "completion",
+  "help",
+  "version",
+]);
+
 /** Commander's codes for help and version output, which are not failures. */
 const INFORMATIONAL_CODES = new Set([
   "commander.helpDisplayed",
@@ -72,6 +82,12 @@ const INFORMATIONAL_CODES = new Set([
  * @throws {CommandLineError} for unknown flags, missing values, stray arguments
  */
 export async function runProgram(args: readonly string[]): Promise<number> {
+  // Without this, commander would hand a mistyped command to standalone mode, which reports the
+  // command's flags as unknown options instead of the command itself.
+  const first = args[0];
+  if (first !== undefined && !first.startsWith("-") && !KNOWN_COMMANDS.has(first)) {
+    throw new CommandLineError(`unknown command "${first}"`, "");
+  }
   try {
     await parseCommandLine(args, (command, flags) => command.run(flags));
     return 0;
@@ -115,14 +131,31 @@ export function buildProgram(runner: CommandRunner): Command {
       "Log in to an OpenID Connect provider and give kubectl an ID token (a client-go credential plugin).",
     )
     .version(VERSION, "--version")
-    .enablePositionalOptions();
-  const readRoot = addFlags(program, STANDALONE.flags);
+    .enablePositionalOptions()
+    // Commander leaves `help <command>` out when the program has an action of its own (standalone
+    // mode); cobra, and so kubelogin, has it.
+    .helpCommand(true);
+  const readRoot = addFlags(program, STANDALONE.flags, "");
   program.action(() => runner(STANDALONE, readRoot(program)));
   for (const spec of COMMANDS) {
     const command = configure(program.command(spec.name)).description(spec.summary);
-    const read = addFlags(command, spec.flags);
-    command.action(() => runner(spec, read(command)));
+    const read = addFlags(command, spec.flags, spec.name);
+    command.action(() => {
+      const flags = read(command);
+      const missing = missingRequiredFlag(spec.flags, flags);
+      if (missing) throw new CommandLineError(`required flag --${missing} is not set`, spec.name);
+      return runner(spec, flags);
+    });
   }
+  // kubelogin has a `version` command besides `--version`.
+  configure(program.command("version"))
+    .description("Print the version")
+    .action(() => {
+      writeStdout(
+        `together-kubelogin version ${VERSION} ` +
+          `(deno ${Deno.version.deno} ${Deno.build.os}_${Deno.build.arch})\n`,
+      );
+    });
   const completion = configure(program.command("completion"))
     .description("Print a shell completion script")
     .argument("<shell>", "bash, zsh or fish");
@@ -141,20 +174,40 @@ function configure(command: Command): Command {
       writeErr: (text) => writeStderrLine(text.trimEnd()),
       // Errors are reported once, as one line, by cli/errors.ts.
       outputError: () => {},
+      // Help has no colours; asking would read NO_COLOR and friends, which the plugin's narrow
+      // --allow-env does not grant.
+      getOutHasColors: () => false,
+      getErrHasColors: () => false,
     })
     .helpOption("-h, --help", "Show help");
 }
 
-/** Declares the flags on a command and returns a reader of what was given. */
-function addFlags(command: Command, specs: readonly FlagSpec[]): (c: Command) => ParsedFlags {
+/**
+ * Declares the flags on a command and returns a reader of what was given.
+ *
+ * @param name the command's name, for the usage hint of a bad flag value
+ */
+function addFlags(
+  command: Command,
+  specs: readonly FlagSpec[],
+  name: string,
+): (c: Command) => ParsedFlags {
   const byAttribute = new Map<string, FlagSpec>();
   for (const spec of specs) {
     const names = spec.short ? `-${spec.short}, --${spec.name}` : `--${spec.name}`;
     const value = spec.kind === "bool" ? " [bool]" : ` <${valueName(spec)}>`;
     const option = new Option(`${names}${value}`, helpText(spec))
-      .argParser((raw: string, previous: FlagValue | undefined) =>
-        accumulateFlag(spec, previous, raw)
-      );
+      .argParser((raw: string, previous: FlagValue | undefined) => {
+        try {
+          return accumulateFlag(spec, previous, raw);
+        } catch (error) {
+          if (error instanceof UsageError) throw new CommandLineError(error.message, name);
+          throw error;
+        }
+      });
+    // Commander reads `--no-x` as the negation of `--x`; kubelogin's `--no-keyring` is a flag of
+    // its own.
+    option.negate = false;
     if (spec.hidden) option.hideHelp();
     command.addOption(option);
     byAttribute.set(option.attributeName(), spec);
@@ -173,6 +226,8 @@ function valueName(spec: FlagSpec): string {
   switch (spec.kind) {
     case "int":
       return "int";
+    case "intSlice":
+      return "ints";
     case "map":
       return "key=value";
     default:

@@ -33,6 +33,11 @@ export interface LoginOptions {
   localServerCertFile?: string;
   localServerKeyFile?: string;
   openUrlAfterAuthentication?: string;
+  /**
+   * Host name of the default redirect URI instead of `localhost` (authcode; kubelogin's removed
+   * `--oidc-redirect-url-hostname`). `--oidc-redirect-url` wins over it.
+   */
+  redirectUrlHostname?: string;
   /** Extra authorization request parameters; token request parameters for client credentials. */
   authRequestExtraParams: Readonly<Record<string, string>>;
   username?: string;

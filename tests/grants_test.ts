@@ -27,14 +27,35 @@ const NOT_INTERACTIVE = JSON.stringify({
   spec: { interactive: false },
 });
 
+/** `get-token` for the provider, without the browser and the listen address. */
+function provider(idp: TestIdp, clientId = PUBLIC_CLIENT_ID): string[] {
+  return ["get-token", `--oidc-issuer-url=${idp.issuer}`, `--oidc-client-id=${clientId}`];
+}
+
 function base(idp: TestIdp, clientId = PUBLIC_CLIENT_ID): string[] {
-  return [
-    "get-token",
-    `--oidc-issuer-url=${idp.issuer}`,
-    `--oidc-client-id=${clientId}`,
-    "--skip-open-browser",
-    "--listen-address=127.0.0.1:0",
-  ];
+  return [...provider(idp, clientId), "--skip-open-browser", "--listen-address=127.0.0.1:0"];
+}
+
+/** A port nobody listens on right now. */
+function freePort(): number {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  return listener.addr.port;
+}
+
+/** Fails when `promise` takes longer than `ms`; for processes that must not wait for input. */
+async function within<T>(ms: number, promise: Promise<T>, onTimeout: () => void): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      onTimeout();
+      reject(new Error(`still running after ${ms} ms`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function tokenOf(result: PluginResult): string {
@@ -215,12 +236,15 @@ Deno.test("authcode-keyboard: the code typed in, or an immediate refusal", async
   await t.step("refused at once when kubectl gives no stdin", async () => {
     await using sandbox = await PluginSandbox.create();
     idp.clearRequests();
-    const started = Date.now();
-    const result = await sandbox.run([...base(idp), "--grant-type=authcode-keyboard"], {
+    // stdin stays open and silent: a plugin that read it would never finish.
+    const plugin = sandbox.start([...base(idp), "--grant-type=authcode-keyboard"], {
       env: { KUBERNETES_EXEC_INFO: NOT_INTERACTIVE },
+      stdinStream: true,
     });
+    const result = await within(30_000, plugin.result(), () => plugin.kill("SIGKILL"));
     assertFailure(result, /^error: --grant-type=authcode-keyboard .*--grant-type=device-code/m);
-    assert.ok(Date.now() - started < 10_000);
+    assert.match(result.stderr, /interactiveMode: Never/);
+    assert.doesNotMatch(result.stderr, /Enter code/);
     assert.equal(idp.requestsTo("/auth").length, 0);
   });
 });
@@ -271,8 +295,12 @@ Deno.test("request headers, extra parameters and the access token option", async
     "--oidc-extra-scope=email,groups",
   ]);
   await new UserAgent().login(await plugin.loginUrl(), ALICE);
-  const token = tokenOf(await plugin.result());
+  const result = await plugin.result();
+  const token = tokenOf(result);
   assert.equal(decodeJwtClaims(token), undefined, "an opaque access token, not the ID token");
+  // An opaque token carries no exp: its expiry is expires_in (the provider's 3600 s).
+  const expiry = Date.parse(parseExecCredential(result.stdout).status.expirationTimestamp);
+  assert.ok(Math.abs(expiry - (Date.now() + 3600_000)) < 60_000, "expiry from expires_in");
   const auth = idp.requestsTo("/auth")[0];
   assert.equal(auth.params.prompt, "login");
   assert.equal(auth.params.ui_locales, "en");
@@ -294,7 +322,8 @@ Deno.test("TLS: a provider behind HTTPS with a private CA", async (t) => {
     await t.step("without the CA the error names the certificate problem", async () => {
       await using sandbox = await PluginSandbox.create();
       const result = await sandbox.run(base(idp));
-      assertFailure(result, /^error: .*certificate/im);
+      assertFailure(result, /^error: .*invalid peer certificate: UnknownIssuer/m);
+      assert.match(result.stderr, /pass the CA with --certificate-authority/);
     });
     await t.step("with --certificate-authority it works", async () => {
       await using sandbox = await PluginSandbox.create();
@@ -340,4 +369,180 @@ Deno.test("the cache keeps configurations apart", async () => {
   // Scope order does not matter; each configuration finds its own entry.
   await sandbox.run([...base(idp), "--oidc-extra-scope=email"]);
   assert.equal(idp.requests.length, 0);
+});
+
+Deno.test("authcode: --oidc-redirect-url with a path of its own", async () => {
+  await using idp = await startTestIdp();
+  await using sandbox = await PluginSandbox.create();
+  const port = freePort();
+  const redirect = `http://127.0.0.1:${port}/oidc/callback`;
+  const plugin = sandbox.start([
+    ...provider(idp),
+    "--skip-open-browser",
+    `--listen-address=127.0.0.1:${port}`,
+    `--oidc-redirect-url=${redirect}`,
+  ]);
+  const page = await new UserAgent().login(await plugin.loginUrl(), ALICE);
+  assert.equal(page.finalUrl.split("?")[0], redirect);
+  assert.equal(page.status, 200);
+  assert.equal(decodeJwtClaims(tokenOf(await plugin.result()))?.sub, ALICE.username);
+  assert.equal(idp.requestsTo("/auth")[0].params.redirect_uri, redirect);
+  assert.equal(idp.requestsTo("/token", "authorization_code")[0].params.redirect_uri, redirect);
+});
+
+Deno.test("authcode: --open-url-after-authentication sends the browser on", async () => {
+  await using idp = await startTestIdp();
+  await using sandbox = await PluginSandbox.create();
+  const next = "http://127.0.0.1:9/welcome?cluster=blue";
+  const plugin = sandbox.start([...base(idp), `--open-url-after-authentication=${next}`]);
+  const page = await new UserAgent().login(await plugin.loginUrl(), ALICE, {
+    stopAtOrigin: "http://127.0.0.1:9",
+  });
+  assert.equal(page.finalUrl, next);
+  tokenOf(await plugin.result());
+});
+
+Deno.test("authcode: an HTTPS local server (--local-server-cert, --local-server-key)", async () => {
+  await using idp = await startTestIdp();
+  await using sandbox = await PluginSandbox.create();
+  // Inside the sandbox's home, so the plugin may read them and `~` is expanded.
+  const ca = await createTestCa(`${sandbox.home}/tls`);
+  await issueServerCert(ca, { dnsNames: ["localhost"], name: "local" });
+  const plugin = sandbox.start([
+    ...base(idp),
+    "--local-server-cert=~/tls/local.crt",
+    "--local-server-key=~/tls/local.key",
+  ]);
+  const url = await plugin.loginUrl();
+  assert.match(url, /^https:\/\/localhost:\d+$/);
+  using agent = new UserAgent([ca.certPem]);
+  const page = await agent.login(url, ALICE);
+  assert.equal(page.status, 200);
+  assert.match(page.body, /logged in/);
+  tokenOf(await plugin.result());
+  const redirect = idp.requestsTo("/auth")[0].params.redirect_uri;
+  assert.equal(redirect, url);
+  assert.equal(idp.requestsTo("/token", "authorization_code")[0].params.redirect_uri, url);
+});
+
+Deno.test("authcode: --browser-command is run with the URL", async () => {
+  await using idp = await startTestIdp();
+  await using sandbox = await PluginSandbox.create();
+  const opener = `${sandbox.root}/open-browser.sh`;
+  const opened = `${sandbox.root}/opened-url`;
+  await Deno.writeTextFile(opener, `#!/bin/sh\nprintf '%s' "$@" > '${opened}'\n`);
+  await Deno.chmod(opener, 0o755);
+  const plugin = sandbox.start([
+    ...provider(idp),
+    "--listen-address=127.0.0.1:0",
+    `--browser-command=${opener}`,
+  ], { permissions: [...sandbox.permissions, `--allow-run=${opener}`] });
+  const shown = await plugin.loginUrl();
+  // The opener runs detached; its file appears soon after the URL is shown.
+  let url = "";
+  for (let tries = 0; url === "" && tries < 200; tries++) {
+    url = await Deno.readTextFile(opened).catch(() => "");
+    if (url === "") await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  assert.equal(url, shown, "the URL is the opener's only argument");
+  await new UserAgent().login(url, ALICE);
+  tokenOf(await plugin.result());
+});
+
+Deno.test("authcode: the next --listen-address when a port is taken", async (t) => {
+  await using idp = await startTestIdp();
+  using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const takenPort = taken.addr.port;
+  await t.step("falls back to the second address", async () => {
+    await using sandbox = await PluginSandbox.create();
+    const fallback = freePort();
+    const plugin = sandbox.start([
+      ...provider(idp),
+      "--skip-open-browser",
+      `--listen-address=127.0.0.1:${takenPort},127.0.0.1:${fallback}`,
+    ]);
+    const url = await plugin.loginUrl();
+    assert.equal(url, `http://localhost:${fallback}`);
+    await new UserAgent().login(url, ALICE);
+    tokenOf(await plugin.result());
+    assert.equal(idp.requestsTo("/auth")[0].params.redirect_uri, url);
+  });
+  await t.step("fails naming the addresses when none is free", async () => {
+    await using sandbox = await PluginSandbox.create();
+    const result = await sandbox.run([
+      ...provider(idp),
+      "--skip-open-browser",
+      `--listen-address=127.0.0.1:${takenPort}`,
+    ]);
+    assertFailure(
+      result,
+      new RegExp(`^error: could not start the local server: 127\\.0\\.0\\.1:${takenPort}`, "m"),
+    );
+  });
+});
+
+Deno.test("--force-refresh refreshes a valid token without a login", async () => {
+  await using idp = await startTestIdp();
+  await using sandbox = await PluginSandbox.create();
+  const plugin = sandbox.start(base(idp));
+  await new UserAgent().login(await plugin.loginUrl(), ALICE);
+  tokenOf(await plugin.result());
+
+  idp.clearRequests();
+  tokenOf(await sandbox.run(base(idp)));
+  assert.equal(idp.requests.length, 0, "a valid cached token needs no request");
+
+  const result = await sandbox.run([...base(idp), "--force-refresh"]);
+  assert.equal(decodeJwtClaims(tokenOf(result))?.sub, ALICE.username);
+  const refreshes = idp.requestsTo("/token", "refresh_token");
+  assert.equal(refreshes.length, 1);
+  assert.equal(refreshes[0].status, 200);
+  assert.equal(idp.requestsTo("/auth").length, 0, "no browser login");
+  assert.doesNotMatch(result.stderr, /Open http/);
+});
+
+Deno.test("flags of older kubelogin releases still work end to end", async () => {
+  await using idp = await startTestIdp();
+  await using sandbox = await PluginSandbox.create();
+  const port = freePort();
+  const plugin = sandbox.start([
+    ...provider(idp),
+    "--skip-open-browser",
+    `--listen-port=${port}`,
+    "--oidc-redirect-url-hostname=127.0.0.1",
+    "--no-keyring",
+    "--logtostderr=true",
+    "--vmodule=get_token=2",
+  ]);
+  const url = await plugin.loginUrl();
+  assert.equal(url, `http://localhost:${port}`);
+  await new UserAgent().login(url, ALICE);
+  tokenOf(await plugin.result());
+  assert.equal(idp.requestsTo("/auth")[0].params.redirect_uri, `http://127.0.0.1:${port}`);
+  assert.equal((await sandbox.cacheEntries()).length, 1, "--no-keyring: the disk cache");
+});
+
+Deno.test("authcode: denied in the browser, or never finished", async (t) => {
+  await using idp = await startTestIdp();
+  await t.step("the person presses Deny", async () => {
+    await using sandbox = await PluginSandbox.create();
+    const plugin = sandbox.start(base(idp));
+    const page = await new UserAgent().login(await plugin.loginUrl(), {
+      ...ALICE,
+      consent: false,
+    });
+    assert.equal(page.status, 400);
+    assert.match(page.body, /access_denied/);
+    assertFailure(await plugin.result(), /^error: authorization failed: access_denied/m);
+    assert.equal(idp.requestsTo("/token", "authorization_code").length, 0);
+    assert.deepEqual(await sandbox.cacheEntries(), []);
+  });
+  await t.step("nobody logs in before --authentication-timeout-sec", async () => {
+    await using sandbox = await PluginSandbox.create();
+    const result = await sandbox.run([...base(idp), "--authentication-timeout-sec=1"]);
+    assertFailure(
+      result,
+      /^error: timed out waiting for the browser login .*--authentication-timeout-sec/m,
+    );
+  });
 });

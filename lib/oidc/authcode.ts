@@ -94,7 +94,8 @@ export async function loginWithBrowser(
     tls: await readLocalServerTls(options),
     openUrlAfterAuthentication: options.openUrlAfterAuthentication,
   });
-  const redirectUri = session.options.redirectUrl ?? server.localUrl;
+  const redirectUri = session.options.redirectUrl ??
+    defaultRedirectUri(server, options.redirectUrlHostname);
   const request = await createAuthorizationRequest(
     session,
     redirectUri,
@@ -124,6 +125,15 @@ function showLoginUrl(server: LoopbackServer, options: LoginOptions, interaction
       `could not open the browser (${reason}); open ${server.localUrl} in your browser by hand`,
     );
   }
+}
+
+/** The loopback server's URL, with another host name when one is configured. */
+function defaultRedirectUri(server: LoopbackServer, hostname: string | undefined): string {
+  if (!hostname) return server.localUrl;
+  const url = new URL(server.localUrl);
+  url.hostname = hostname;
+  // No trailing slash, as kubelogin sends it and providers compare redirect URIs as strings.
+  return url.href.replace(/\/$/, "");
 }
 
 /** The path the provider redirects to: the redirect URI's path (`/` by default). */

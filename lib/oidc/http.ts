@@ -87,9 +87,13 @@ export class ProviderHttp implements Disposable {
     } catch (error) {
       const permission = toPermissionError(error);
       if (permission !== error) throw permission;
-      throw new ProviderError(`could not reach ${url.origin}: ${describeFetchError(error)}`, {
-        cause: error,
-      });
+      const detail = describeFetchError(error);
+      // rustls names the problem (UnknownIssuer, NotValidForName, Expired); say what fixes it.
+      const hint = /certificate/i.test(detail)
+        ? "; if the provider's certificate comes from a private CA, pass the CA with " +
+          "--certificate-authority or --certificate-authority-data"
+        : "";
+      throw new ProviderError(`could not reach ${url.origin}: ${detail}${hint}`, { cause: error });
     }
   }
 

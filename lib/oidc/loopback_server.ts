@@ -45,7 +45,10 @@ export interface LoopbackServer extends AsyncDisposable {
   ): Promise<AuthorizationResponse>;
 }
 
-/** Parses `host:port`, `[v6]:port` or `:port` (all interfaces is not offered: loopback only). */
+/**
+ * Parses `host:port` or `[v6]:port`. An explicit `0.0.0.0` is honoured (kubelogin's container
+ * setups need it), but a bare `:port`, which Go reads as every interface, binds 127.0.0.1 only.
+ */
 export function parseListenAddress(address: string): { hostname: string; port: number } {
   const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(address);
   if (!match) throw new UsageError(`invalid --listen-address ${address}: expected HOST:PORT`);

@@ -233,7 +233,6 @@ Deno.test("authcode-keyboard", async (t) => {
     using session = await openProviderSession(providerOptions(idp));
     const logger = new TestLogger();
     idp.clearRequests();
-    const started = Date.now();
     const error = await rejection(() =>
       login(session, loginOptions("authcode-keyboard"), {
         logger,
@@ -243,7 +242,6 @@ Deno.test("authcode-keyboard", async (t) => {
     assert.ok(error instanceof NotInteractiveError, String(error));
     assert.ok(error.message.includes(NOT_INTERACTIVE), error.message);
     assert.match(error.message, /--grant-type=device-code/);
-    assert.ok(Date.now() - started < 1000);
     assert.deepEqual(logger.infos, [], "no URL shown for a login that cannot finish");
     assert.equal(idp.requests.length, 0);
   });
@@ -366,7 +364,8 @@ Deno.test("device-code", async (t) => {
     const error = await rejection(() => result);
     assert.ok(error instanceof AuthenticationError, String(error));
     assert.match(error.message, /expired.*run the command again/);
-    assert.ok(Date.now() - started < 5000);
+    // Well before the 30 s authentication timeout: the expiry ended it.
+    assert.ok(Date.now() - started < 20_000);
     assert.ok(shortIdp.requestsTo("/token", DEVICE_GRANT).length >= 1, "it polled meanwhile");
   });
 
@@ -379,7 +378,8 @@ Deno.test("device-code", async (t) => {
     assert.ok(error instanceof AuthenticationError, String(error));
     assert.match(error.message, /timed out.*--authentication-timeout-sec/);
     const elapsed = Date.now() - started;
-    assert.ok(elapsed >= 1000 && elapsed < 3000, `ended after ${elapsed} ms`);
+    // Not before the timeout; the upper bound only catches a wait that ignored it.
+    assert.ok(elapsed >= 1000 && elapsed < 10_000, `ended after ${elapsed} ms`);
     const polls = idp.requestsTo("/token", DEVICE_GRANT).length;
     assert.ok(polls >= 2, `${polls} polls`);
     await delay(2 * FAST_INTERVAL_SEC * 1000);
@@ -398,7 +398,8 @@ Deno.test("device-code", async (t) => {
     const [slowed, next] = polls();
     assert.equal(slowed.status, 400);
     const gap = next.time - slowed.time;
-    assert.ok(gap >= 5000 && gap < 6500, `polled again after ${gap} ms`);
+    // 0.2 s + 5 s; the upper bound only catches a back-off far beyond RFC 8628's.
+    assert.ok(gap >= 5000 && gap < 10_000, `polled again after ${gap} ms`);
   });
 
   await t.step("a provider without a device endpoint is a usage error", async () => {
