@@ -42,7 +42,7 @@ _kubectl_together_login() {
   local current="\${COMP_WORDS[COMP_CWORD]}" words
   case "\${COMP_WORDS[1]}" in
 ${cases}
-    *) words="${names} completion --help" ;;
+    *) words="${names} completion help version --help --version" ;;
   esac
   COMPREPLY=($(compgen -W "$words" -- "$current"))
 }

@@ -19,8 +19,8 @@ export interface Prompter {
 export interface Interaction {
   logger: Logger;
   /**
-   * Present only when stdin is usable: kubectl did not say `interactive: false` and stdin is a
-   * terminal. Grants that need input fail at once without it, never block.
+   * Present only when stdin may be used: kubectl did not say `interactive: false`. Reading a
+   * secret needs a terminal as well; grants that need input fail at once without one, never block.
    */
   prompter?: Prompter;
   /**
