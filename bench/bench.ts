@@ -4,7 +4,8 @@
  *
  * - cache hit: `get-token` answering from the cache, against an empty `deno run`;
  * - concurrent refresh: 32 `get-token` processes with an expired token against a
- *   rotating-refresh-token provider, against a single process refreshing alone.
+ *   rotating-refresh-token provider, and 32 answered from the cache, against a single process
+ *   refreshing alone; with the refresh and token requests the provider saw per run.
  *
  * @module
  */
@@ -16,4 +17,4 @@ const runs = Number(Deno.env.get("BENCH_RUNS") ?? "20");
 console.log(`together-kubelogin benchmark (${runs} runs per subject, medians)\n`);
 await benchCacheHit(runs);
 console.log();
-await benchConcurrentRefresh();
+await benchConcurrentRefresh(runs);
