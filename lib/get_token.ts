@@ -46,6 +46,7 @@ export function cacheKeyInputOf(options: GetTokenOptions): CacheKeyInput {
     useAccessToken: provider.useAccessToken,
     redirectUrl: provider.redirectUrl,
     authRequestExtraParams: login.authRequestExtraParams,
+    requestHeaders: provider.requestHeaders,
     certificateAuthorities: provider.tls.certificateAuthorities,
     certificateAuthorityData: provider.tls.certificateAuthorityData,
     insecureSkipTlsVerify: provider.tls.insecureSkipTlsVerify,

@@ -17,6 +17,8 @@ export interface CacheKeyInput {
   useAccessToken: boolean;
   redirectUrl?: string;
   authRequestExtraParams: Readonly<Record<string, string>>;
+  /** Headers sent to the provider (a tenant header may select another tenant's token). */
+  requestHeaders: Readonly<Record<string, string>>;
   /** CA file paths and inline CA data: a different trust root may mean a different provider. */
   certificateAuthorities: readonly string[];
   certificateAuthorityData: readonly string[];
@@ -40,10 +42,18 @@ export function canonicalCacheKey(input: CacheKeyInput): string {
     ["insecureSkipTlsVerify", input.insecureSkipTlsVerify],
     ["issuerUrl", input.issuerUrl],
     ["redirectUrl", input.redirectUrl ?? ""],
+    ["requestHeaders", sortedEntries(lowerCaseNames(input.requestHeaders))],
     ["useAccessToken", input.useAccessToken],
     ["username", input.username ?? ""],
   ];
   return JSON.stringify(fields);
+}
+
+/** Header names are case-insensitive (RFC 9110 section 5.1). */
+function lowerCaseNames(headers: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]),
+  );
 }
 
 function sortedEntries(record: Readonly<Record<string, string>>): [string, string][] {

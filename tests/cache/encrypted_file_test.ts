@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { FileDataKeyStore } from "../../lib/cache/data_key.ts";
 import { EncryptedFileCache } from "../../lib/cache/encrypted_file.ts";
-import { cacheKeyId } from "../../lib/cache/key.ts";
+import { cacheKeyId, type CacheKeyInput } from "../../lib/cache/key.ts";
 import type { TokenSet } from "../../lib/token_set.ts";
 
 const OWNER = { issuerUrl: "https://issuer.example", clientId: "kubernetes" };
@@ -23,28 +23,24 @@ async function withCache(
   }
 }
 
-const KEY_A = await cacheKeyId({
-  issuerUrl: OWNER.issuerUrl,
-  clientId: OWNER.clientId,
-  extraScopes: [],
-  grantType: "authcode",
-  useAccessToken: false,
-  authRequestExtraParams: {},
-  certificateAuthorities: [],
-  certificateAuthorityData: [],
-  insecureSkipTlsVerify: false,
-});
-const KEY_B = await cacheKeyId({
-  issuerUrl: OWNER.issuerUrl,
-  clientId: "another-client",
-  extraScopes: [],
-  grantType: "authcode",
-  useAccessToken: false,
-  authRequestExtraParams: {},
-  certificateAuthorities: [],
-  certificateAuthorityData: [],
-  insecureSkipTlsVerify: false,
-});
+/** The key input of an ordinary authcode login of a client at the owner's issuer. */
+function keyInput(clientId: string): CacheKeyInput {
+  return {
+    issuerUrl: OWNER.issuerUrl,
+    clientId,
+    extraScopes: [],
+    grantType: "authcode",
+    useAccessToken: false,
+    authRequestExtraParams: {},
+    requestHeaders: {},
+    certificateAuthorities: [],
+    certificateAuthorityData: [],
+    insecureSkipTlsVerify: false,
+  };
+}
+
+const KEY_A = await cacheKeyId(keyInput(OWNER.clientId));
+const KEY_B = await cacheKeyId(keyInput("another-client"));
 
 Deno.test("an entry round-trips, with private modes and no token in clear", async () => {
   await withCache(async (cache, _dir, keyFile) => {
@@ -110,4 +106,13 @@ Deno.test("key ids list only entries", async () => {
     await Deno.writeTextFile(`${cache.directory}/${KEY_A}.0000.tmp`, "x");
     assert.deepEqual(await cache.keyIds(), [KEY_A, KEY_B].sort());
   });
+});
+
+Deno.test("request headers are part of the key, whatever their order or case", async () => {
+  const withHeaders = (requestHeaders: Record<string, string>) =>
+    cacheKeyId({ ...keyInput(OWNER.clientId), requestHeaders });
+  const blue = await withHeaders({ "X-Tenant": "blue", "X-Region": "eu" });
+  assert.equal(await withHeaders({ "x-region": "eu", "x-tenant": "blue" }), blue);
+  assert.notEqual(await withHeaders({ "X-Tenant": "green", "X-Region": "eu" }), blue);
+  assert.notEqual(await withHeaders({}), blue);
 });
