@@ -73,7 +73,18 @@ export async function getToken(
   if (usable(first, options.forceRefresh, logger)) {
     return { tokenSet: first.tokenSet, source: "cache" };
   }
-  await using _lock = await store.lock(keyId, {
+  // Entries are replaced by atomic renames, so reading one while another process holds the lock
+  // is safe: a waiter takes the holder's token as soon as it is written.
+  let refreshedMeanwhile: TokenSet | undefined;
+  const refreshedByAnother = async (): Promise<CacheReadResult> => {
+    const current = await store.read(keyId);
+    if (current.hit && changed(first, current) && !isExpired(current.tokenSet)) {
+      logger.debug("another process refreshed the token; using its token");
+      refreshedMeanwhile = current.tokenSet;
+    }
+    return current;
+  };
+  const lock = await store.lock(keyId, {
     timeoutMs: options.login.authenticationTimeoutSec * 1000,
     onWait: (holder) =>
       logger.info(
@@ -81,14 +92,14 @@ export async function getToken(
           holder ? `process ${holder}` : "another process"
         } to refresh the token (token cache lock)`,
       ),
+    stopWaiting: async () => (await refreshedByAnother(), refreshedMeanwhile !== undefined),
   });
+  if (!lock) return { tokenSet: refreshedMeanwhile!, source: "cache" };
+  await using _lock = lock;
   // Read again even when the lock was free: another process may have refreshed and released it
   // between the first read and now, consuming the refresh token this process holds.
-  const current = await store.read(keyId);
-  if (current.hit && changed(first, current) && !isExpired(current.tokenSet)) {
-    logger.debug("another process refreshed the token while this one waited; using its token");
-    return { tokenSet: current.tokenSet, source: "cache" };
-  }
+  const current = await refreshedByAnother();
+  if (refreshedMeanwhile) return { tokenSet: refreshedMeanwhile, source: "cache" };
   return await refreshOrLogin(options, interaction, store, keyId, current);
 }
 

@@ -26,6 +26,12 @@ export interface AcquireLockOptions {
   timeoutMs: number;
   /** Called once when the lock is busy, with the holder's process ID when known. */
   onWait?: (holderPid: number | undefined) => void;
+  /**
+   * Asked between tries while the lock is busy; `true` stops waiting without the lock. Waiters
+   * use it to pick up the holder's fresh token as soon as it is written, rather than queueing for
+   * a lock they no longer need.
+   */
+  stopWaiting?: () => Promise<boolean>;
 }
 
 const FIRST_RETRY_MS = 20;
@@ -40,18 +46,34 @@ export function lockFilePath(directory: string, keyId: string): string {
 /**
  * Takes the exclusive lock of a cache entry, waiting while another process holds it.
  *
+ * @returns the held lock, or `undefined` when `options.stopWaiting` ended the wait
  * @throws {CacheError} when the lock is still held after `timeoutMs`
  */
+export function acquireEntryLock(
+  directory: string,
+  keyId: string,
+  options: AcquireLockOptions & { stopWaiting?: undefined },
+): Promise<EntryLock>;
+/** Takes the lock unless `options.stopWaiting` ends the wait first (then `undefined`). */
+export function acquireEntryLock(
+  directory: string,
+  keyId: string,
+  options: AcquireLockOptions,
+): Promise<EntryLock | undefined>;
 export async function acquireEntryLock(
   directory: string,
   keyId: string,
   options: AcquireLockOptions,
-): Promise<EntryLock> {
+): Promise<EntryLock | undefined> {
   await ensurePrivateDir(directory);
   const path = lockFilePath(directory, keyId);
   const file = await Deno.open(path, { read: true, write: true, create: true, mode: 0o600 });
   try {
     const waited = await waitForLock(file, path, options);
+    if (waited === undefined) {
+      file.close();
+      return undefined;
+    }
     await file.truncate(0);
     await file.write(encoder.encode(`${Deno.pid}\n`));
     return {
@@ -70,11 +92,12 @@ export async function acquireEntryLock(
   }
 }
 
+/** Whether the lock was waited for, or `undefined` when the waiter stopped waiting. */
 async function waitForLock(
   file: Deno.FsFile,
   path: string,
   options: AcquireLockOptions,
-): Promise<boolean> {
+): Promise<boolean | undefined> {
   if (await file.tryLock(true)) return false;
   const holder = await readHolder(path);
   options.onWait?.(holder);
@@ -83,6 +106,7 @@ async function waitForLock(
   while (Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, Math.min(delay, deadline - Date.now())));
     if (await file.tryLock(true)) return true;
+    if (await options.stopWaiting?.()) return undefined;
     delay = Math.min(delay * 2, MAX_RETRY_MS);
   }
   const who = holder === undefined ? "another process" : `process ${holder}`;

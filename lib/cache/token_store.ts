@@ -36,8 +36,11 @@ export interface TokenStore {
   delete(keyId: string): Promise<boolean>;
   /** Makes sure a later write can succeed (creates the data key), before a login starts. */
   prepare(): Promise<void>;
-  /** Takes the entry's exclusive lock, for the refresh-or-login critical section. */
-  lock(keyId: string, options: AcquireLockOptions): Promise<EntryLock>;
+  /**
+   * Takes the entry's exclusive lock, for the refresh-or-login critical section; `undefined` when
+   * `options.stopWaiting` ended the wait.
+   */
+  lock(keyId: string, options: AcquireLockOptions): Promise<EntryLock | undefined>;
 }
 
 /** `none`: nothing is kept, every run logs in, so there is nothing to lock either. */
@@ -51,7 +54,7 @@ const noStore: TokenStore = {
 
 /** Encrypted files with a lock file per entry. */
 class LockingFileStore extends EncryptedFileCache implements TokenStore {
-  lock(keyId: string, options: AcquireLockOptions): Promise<EntryLock> {
+  lock(keyId: string, options: AcquireLockOptions): Promise<EntryLock | undefined> {
     return acquireEntryLock(this.directory, keyId, options);
   }
 }
