@@ -1,6 +1,7 @@
 /**
  * `clean`: deletes the token cache, so the next kubectl command logs in again. Prints what it
- * deleted, as kubelogin does; a keyring that cannot be reached is reported, not fatal.
+ * deleted, as kubelogin does; a keyring that cannot be reached is reported, not fatal, and one
+ * this installation cannot use (no `--allow-ffi`) is left alone.
  *
  * @module
  */
@@ -36,6 +37,11 @@ export async function runClean(parsed: ParsedFlags): Promise<void> {
   await removeCacheDirectory(directory);
   writeStderrLine(`Deleted the token cache at ${directory}`);
   if (await fileKey.remove()) logger.debug(`deleted the cache data key ${fileKey.location}`);
+  if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
+    // Keyring storage needs --allow-ffi too, so an installation without it never used the keyring.
+    logger.debug("skipped the keyring: without --allow-ffi this program cannot have used it");
+    return;
+  }
   try {
     await keyringKey.remove();
     writeStderrLine("Deleted the token cache from the keyring");

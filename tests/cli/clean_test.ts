@@ -35,13 +35,18 @@ Deno.test("clean deletes the cache directory and data key, twice without error",
   }
 });
 
-Deno.test("clean without --allow-ffi reports the keyring part and still cleans the disk", async () => {
+Deno.test("clean without --allow-ffi cleans the disk and leaves the keyring alone", async () => {
   await using sandbox = await PluginSandbox.create();
   await sandbox.seedEntry(CLUSTER_A, TOKEN);
   const result = await sandbox.run(["clean"]);
   assert.equal(result.code, 0, result.stderr);
-  assert.match(result.stderr, /Could not delete the token cache from the keyring: .*--allow-ffi/);
+  assert.equal(result.stderr, `Deleted the token cache at ${sandbox.cacheDir}`);
   assert.equal(await exists(sandbox.cacheDir), false);
+  assert.equal(await exists(sandbox.dataKeyFile), false);
+
+  const verbose = await sandbox.run(["clean", "-v1"]);
+  assert.equal(verbose.code, 0, verbose.stderr);
+  assert.match(verbose.stderr, /skipped the keyring: without --allow-ffi/);
 });
 
 Deno.test("clean with an issuer and client deletes only that login", async () => {
