@@ -7,41 +7,11 @@
 import assert from "node:assert/strict";
 import { decodeJwtClaims } from "../lib/jwt.ts";
 import { EXEC_API_V1, EXEC_API_V1BETA1 } from "../lib/kube/exec_credential.ts";
-import {
-  parseExecCredential,
-  type PluginResult,
-  PluginSandbox,
-  type RunOptions,
-} from "./support/plugin.ts";
-import { PUBLIC_CLIENT_ID, startTestIdp, TEST_USERS, type TestIdp } from "./support/idp.ts";
-import { type LoginOptions, UserAgent } from "./support/user_agent.ts";
+import { parseExecCredential, type PluginResult, PluginSandbox } from "./support/plugin.ts";
+import { PUBLIC_CLIENT_ID, startTestIdp, TEST_USERS } from "./support/idp.ts";
+import { getTokenArgs, runWithLogin } from "./support/login.ts";
 
 const ALICE = TEST_USERS[0];
-
-function pluginArgs(idp: TestIdp, ...extra: string[]): string[] {
-  return [
-    "get-token",
-    `--oidc-issuer-url=${idp.issuer}`,
-    `--oidc-client-id=${PUBLIC_CLIENT_ID}`,
-    "--skip-open-browser",
-    "--listen-address=127.0.0.1:0",
-    ...extra,
-  ];
-}
-
-/** Runs the plugin and logs in at the URL it prints, as the user would in the browser. */
-async function runWithLogin(
-  sandbox: PluginSandbox,
-  args: string[],
-  options: RunOptions & { agent?: LoginOptions } = {},
-): Promise<PluginResult> {
-  const plugin = sandbox.start(args, options);
-  const url = await plugin.loginUrl();
-  assert.match(url, /^http:\/\/localhost:\d+$/);
-  const agent = new UserAgent();
-  await agent.login(url, ALICE, options.agent);
-  return await plugin.result();
-}
 
 function assertCredential(result: PluginResult, apiVersion = EXEC_API_V1): string {
   assert.equal(result.code, 0, result.stderr);
@@ -68,7 +38,7 @@ function waitForExpiry(ttlSeconds: number): Promise<void> {
 Deno.test("first login, then cache hits with no request to the provider", async () => {
   await using idp = await startTestIdp();
   await using sandbox = await PluginSandbox.create();
-  const token = assertCredential(await runWithLogin(sandbox, pluginArgs(idp)));
+  const token = assertCredential(await runWithLogin(sandbox, getTokenArgs(idp)));
 
   const auth = idp.requestsTo("/auth")[0];
   assert.equal(auth.params.code_challenge_method, "S256");
@@ -85,7 +55,7 @@ Deno.test("first login, then cache hits with no request to the provider", async 
   assert.equal(idp.requestsTo("/token")[0].params.code_verifier, "[redacted]");
 
   idp.clearRequests();
-  const again = await sandbox.run(pluginArgs(idp));
+  const again = await sandbox.run(getTokenArgs(idp));
   assert.equal(assertCredential(again), token);
   assert.equal(idp.requests.length, 0, "a cache hit must not talk to the provider");
   assert.doesNotMatch(again.stderr, /Open http/);
@@ -94,11 +64,11 @@ Deno.test("first login, then cache hits with no request to the provider", async 
 Deno.test("an expired ID token is refreshed without a browser", async () => {
   await using idp = await startTestIdp({ idTokenTtlSec: 11 });
   await using sandbox = await PluginSandbox.create();
-  const first = assertCredential(await runWithLogin(sandbox, pluginArgs(idp)));
+  const first = assertCredential(await runWithLogin(sandbox, getTokenArgs(idp)));
   await waitForExpiry(11);
   idp.setIdTokenTtl(3600);
   idp.clearRequests();
-  const refreshed = await sandbox.run(pluginArgs(idp));
+  const refreshed = await sandbox.run(getTokenArgs(idp));
   const second = assertCredential(refreshed);
   assert.notEqual(second, first);
   assert.doesNotMatch(refreshed.stderr, /Open http/);
@@ -109,12 +79,12 @@ Deno.test("an expired ID token is refreshed without a browser", async () => {
 Deno.test("a rejected refresh token leads to a new browser login", async () => {
   await using idp = await startTestIdp({ idTokenTtlSec: 11 });
   await using sandbox = await PluginSandbox.create();
-  assertCredential(await runWithLogin(sandbox, pluginArgs(idp)));
+  assertCredential(await runWithLogin(sandbox, getTokenArgs(idp)));
   await waitForExpiry(11);
   idp.setIdTokenTtl(3600);
   idp.revokeRefreshTokens();
   idp.clearRequests();
-  assertCredential(await runWithLogin(sandbox, pluginArgs(idp)));
+  assertCredential(await runWithLogin(sandbox, getTokenArgs(idp)));
   const refresh = idp.requestsTo("/token", "refresh_token");
   assert.equal(refresh.length, 1);
   assert.equal(refresh[0].status, 400);
@@ -124,12 +94,12 @@ Deno.test("a rejected refresh token leads to a new browser login", async () => {
 Deno.test("a provider outage during refresh is an error and keeps the cache", async () => {
   await using idp = await startTestIdp({ idTokenTtlSec: 11 });
   await using sandbox = await PluginSandbox.create();
-  assertCredential(await runWithLogin(sandbox, pluginArgs(idp)));
+  assertCredential(await runWithLogin(sandbox, getTokenArgs(idp)));
   const [entry] = await sandbox.cacheEntries();
   const before = await Deno.readFile(`${sandbox.cacheDir}/${entry}`);
   await waitForExpiry(11);
   idp.failNextTokenRequest(503);
-  const result = await sandbox.run(pluginArgs(idp));
+  const result = await sandbox.run(getTokenArgs(idp));
   assert.equal(result.code, 1);
   assert.match(result.stderr, /^error: .*503/m);
   assert.doesNotMatch(result.stderr, /Open http/);
@@ -137,7 +107,7 @@ Deno.test("a provider outage during refresh is an error and keeps the cache", as
   assert.deepEqual(await Deno.readFile(`${sandbox.cacheDir}/${entry}`), before);
   // Once the provider is back, the same refresh token works.
   idp.setIdTokenTtl(3600);
-  const recovered = await sandbox.run(pluginArgs(idp));
+  const recovered = await sandbox.run(getTokenArgs(idp));
   assertCredential(recovered);
   assert.doesNotMatch(recovered.stderr, /Open http/);
 });
@@ -145,7 +115,7 @@ Deno.test("a provider outage during refresh is an error and keeps the cache", as
 Deno.test("a callback with another state is rejected", async () => {
   await using idp = await startTestIdp();
   await using sandbox = await PluginSandbox.create();
-  const result = await runWithLogin(sandbox, pluginArgs(idp), {
+  const result = await runWithLogin(sandbox, getTokenArgs(idp), {
     agent: {
       tamperCallback: (url) => {
         url.searchParams.set("state", "forged");
@@ -178,7 +148,7 @@ Deno.test("an ID token signed by a key outside the provider's JWKS is rejected",
   await using idp = await startTestIdp();
   await using sandbox = await PluginSandbox.create();
   idp.useForeignSigningKey(true);
-  const result = await runWithLogin(sandbox, pluginArgs(idp));
+  const result = await runWithLogin(sandbox, getTokenArgs(idp));
   assert.equal(result.code, 1);
   assert.match(result.stderr, /^error: the ID token is not valid: the signature is invalid/m);
   assert.equal(result.stdout, "");
@@ -195,14 +165,14 @@ Deno.test("KUBERNETES_EXEC_INFO asking for v1beta1 gets a v1beta1 answer", async
       spec: { interactive: false },
     }),
   };
-  assertCredential(await runWithLogin(sandbox, pluginArgs(idp), { env }), EXEC_API_V1BETA1);
-  assertCredential(await sandbox.run(pluginArgs(idp), { env }), EXEC_API_V1BETA1);
+  assertCredential(await runWithLogin(sandbox, getTokenArgs(idp), { env }), EXEC_API_V1BETA1);
+  assertCredential(await sandbox.run(getTokenArgs(idp), { env }), EXEC_API_V1BETA1);
 });
 
 Deno.test("the cache entry is private and holds no token in clear", async () => {
   await using idp = await startTestIdp();
   await using sandbox = await PluginSandbox.create();
-  const token = assertCredential(await runWithLogin(sandbox, pluginArgs(idp)));
+  const token = assertCredential(await runWithLogin(sandbox, getTokenArgs(idp)));
   const entries = await sandbox.cacheEntries();
   assert.equal(entries.length, 1);
   const path = `${sandbox.cacheDir}/${entries[0]}`;
@@ -218,11 +188,11 @@ Deno.test("the cache entry is private and holds no token in clear", async () => 
 Deno.test("a corrupted cache entry means a new login, not a crash", async () => {
   await using idp = await startTestIdp();
   await using sandbox = await PluginSandbox.create();
-  assertCredential(await runWithLogin(sandbox, pluginArgs(idp)));
+  assertCredential(await runWithLogin(sandbox, getTokenArgs(idp)));
   const [entry] = await sandbox.cacheEntries();
   await Deno.writeTextFile(`${sandbox.cacheDir}/${entry}`, "garbage");
   idp.clearRequests();
-  const result = await runWithLogin(sandbox, pluginArgs(idp, "-v1"));
+  const result = await runWithLogin(sandbox, getTokenArgs(idp, "-v1"));
   assertCredential(result);
   assert.match(result.stderr, /debug: no usable cached token \(corrupt/);
   assert.equal(idp.requestsTo("/token", "authorization_code").length, 1);
@@ -232,11 +202,11 @@ Deno.test("a missing permission names the flag to add, without prompting", async
   await using idp = await startTestIdp();
   await using sandbox = await PluginSandbox.create();
   const permissions = sandbox.permissions.filter((flag) => !flag.startsWith("--allow-env"));
-  const result = await sandbox.run(pluginArgs(idp), { permissions });
+  const result = await sandbox.run(getTokenArgs(idp), { permissions });
   assert.equal(result.code, 1);
   assert.match(result.stderr, /^error: permission denied: .*; run with --allow-env=\w+$/m);
   const noNet = sandbox.permissions.filter((flag) => !flag.startsWith("--allow-net"));
-  const offline = await sandbox.run(pluginArgs(idp), { permissions: noNet });
+  const offline = await sandbox.run(getTokenArgs(idp), { permissions: noNet });
   assert.equal(offline.code, 1);
   assert.match(offline.stderr, /run with --allow-net=127\.0\.0\.1:\d+/);
 });

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { startTestIdp } from "../support/idp.ts";
 import { PluginSandbox } from "../support/plugin.ts";
-import { expireEntry, getTokenArgs, runWithLogin, tokenOf } from "./plugin_login.ts";
+import { expireEntry, getTokenArgs, runWithLogin, tokenOf } from "../support/login.ts";
 
 const PROCESSES = 32;
 /** The test provider's ID token lifetime at first login: expired (10 s margin) 1 s later. */

@@ -15,7 +15,8 @@ import {
   secretServiceAvailability,
   startSecretService,
 } from "../support/secret_service.ts";
-import { PUBLIC_CLIENT_ID, startTestIdp, TEST_USERS, type TestIdp } from "../support/idp.ts";
+import { startTestIdp, TEST_USERS, type TestIdp } from "../support/idp.ts";
+import { getTokenArgs } from "../support/login.ts";
 import { UserAgent } from "../support/user_agent.ts";
 import type { ChildReport } from "./keyring_child.ts";
 
@@ -35,16 +36,8 @@ function keyringTest(name: string, fn: () => Promise<void>): void {
   Deno.test({ name: `${name}${suffix}`, ignore: skip, fn });
 }
 
-function pluginArgs(idp: TestIdp, ...extra: string[]): string[] {
-  return [
-    "get-token",
-    `--oidc-issuer-url=${idp.issuer}`,
-    `--oidc-client-id=${PUBLIC_CLIENT_ID}`,
-    "--token-cache-storage=keyring",
-    "--skip-open-browser",
-    "--listen-address=127.0.0.1:0",
-    ...extra,
-  ];
+function keyringArgs(idp: TestIdp): string[] {
+  return getTokenArgs(idp, "--token-cache-storage=keyring");
 }
 
 function withFfi(sandbox: PluginSandbox): string[] {
@@ -56,7 +49,7 @@ async function loginWithKeyring(
   idp: TestIdp,
   secrets: SecretService,
 ): Promise<PluginResult> {
-  const plugin = sandbox.start(pluginArgs(idp), {
+  const plugin = sandbox.start(keyringArgs(idp), {
     permissions: withFfi(sandbox),
     env: secrets.env,
   });
@@ -135,7 +128,7 @@ keyringTest(
     assert.equal(read.tokenSet.token, token);
 
     idp.clearRequests();
-    const again = await sandbox.run(pluginArgs(idp), {
+    const again = await sandbox.run(keyringArgs(idp), {
       permissions: withFfi(sandbox),
       env: secrets.env,
     });
@@ -184,7 +177,7 @@ keyringTest(
     ];
     await Promise.all(cases.map(async ([name, env, reason]) => {
       await using sandbox = await PluginSandbox.create();
-      const result = await sandbox.run(pluginArgs(idp), { permissions: withFfi(sandbox), env });
+      const result = await sandbox.run(keyringArgs(idp), { permissions: withFfi(sandbox), env });
       const context = `${name}:\n${result.stderr}`;
       assert.equal(result.code, 1, context);
       assert.equal(result.stdout, "", context);
@@ -203,7 +196,7 @@ keyringTest("keyring storage without --allow-ffi fails with one line naming it",
   await using secrets = await startSecretService();
   await using idp = await startTestIdp();
   await using sandbox = await PluginSandbox.create();
-  const result = await sandbox.run(pluginArgs(idp), { env: secrets.env });
+  const result = await sandbox.run(keyringArgs(idp), { env: secrets.env });
   assert.equal(result.code, 1, result.stderr);
   assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
   assert.match(result.stderr, /^error: permission denied: .*keyring.*; run with --allow-ffi$/m);
@@ -223,7 +216,7 @@ keyringTest("refreshing a token neither rewrites nor replaces the data key", asy
   await new Promise((resolve) => setTimeout(resolve, 1200));
   idp.setIdTokenTtl(3600);
   idp.clearRequests();
-  const refreshed = await sandbox.run(pluginArgs(idp), {
+  const refreshed = await sandbox.run(keyringArgs(idp), {
     permissions: withFfi(sandbox),
     env: secrets.env,
   });

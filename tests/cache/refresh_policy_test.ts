@@ -16,7 +16,7 @@ import { GET_TOKEN_FLAGS } from "../../cli/flags.ts";
 import { FlagReader, loginOptions, providerOptions } from "../../cli/options.ts";
 import { ALICE, PUBLIC_CLIENT_ID, startTestIdp, type TestIdp } from "../support/idp.ts";
 import { PluginSandbox } from "../support/plugin.ts";
-import { expireEntry, getTokenArgs, runWithLogin, tokenOf } from "./plugin_login.ts";
+import { expireEntry, getTokenArgs, runWithLogin, tokenOf } from "../support/login.ts";
 
 /** Takes the entry's lock in this test process: to the plugin, another process holding it. */
 async function holdLock(sandbox: PluginSandbox, args: string[]): Promise<AsyncDisposable> {

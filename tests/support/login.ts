@@ -1,15 +1,21 @@
 /**
- * Helpers for cache scenarios that run the plugin as a process against the test provider: a first
- * login through the user agent, and an entry made to look expired while keeping its refresh
- * token, so a scenario can refresh many times without waiting for tokens to age.
+ * Helpers for `get-token` scenarios that run the plugin as a process against the test provider:
+ * its arguments, a first login through the user agent, the token of a run, and an entry made to
+ * look expired while keeping its refresh token, so a scenario can refresh many times without
+ * waiting for tokens to age.
  *
  * @module
  */
 
 import assert from "node:assert/strict";
-import { PUBLIC_CLIENT_ID, TEST_USERS, type TestIdp } from "../support/idp.ts";
-import { parseExecCredential, type PluginResult, type PluginSandbox } from "../support/plugin.ts";
-import { UserAgent } from "../support/user_agent.ts";
+import { PUBLIC_CLIENT_ID, TEST_USERS, type TestIdp } from "./idp.ts";
+import {
+  parseExecCredential,
+  type PluginResult,
+  type PluginSandbox,
+  type RunOptions,
+} from "./plugin.ts";
+import { type LoginOptions, UserAgent } from "./user_agent.ts";
 
 /** `get-token` arguments for the test provider's public client, with the browser left closed. */
 export function getTokenArgs(idp: TestIdp, ...extra: string[]): string[] {
@@ -30,10 +36,16 @@ export function tokenOf(result: PluginResult): string {
 }
 
 /** Runs `get-token` and signs in as Alice at the URL it prints, as a user with a browser would. */
-export async function runWithLogin(sandbox: PluginSandbox, args: string[]): Promise<PluginResult> {
-  const plugin = sandbox.start(args);
+export async function runWithLogin(
+  sandbox: PluginSandbox,
+  args: string[],
+  options: RunOptions & { agent?: LoginOptions } = {},
+): Promise<PluginResult> {
+  const plugin = sandbox.start(args, options);
+  const url = await plugin.loginUrl();
+  assert.match(url, /^https?:\/\/localhost:\d+$/);
   using agent = new UserAgent();
-  await agent.login(await plugin.loginUrl(), TEST_USERS[0]);
+  await agent.login(url, TEST_USERS[0], options.agent);
   return await plugin.result();
 }
 
