@@ -16,7 +16,7 @@
 
 import { startTestIdp, type TestIdp } from "../tests/support/idp.ts";
 import { type PluginResult, PluginSandbox } from "../tests/support/plugin.ts";
-import { expireEntry, getTokenArgs, runWithLogin, tokenOf } from "../tests/cache/plugin_login.ts";
+import { expireEntry, getTokenArgs, runWithLogin, tokenOf } from "../tests/support/login.ts";
 import { median } from "./measure.ts";
 
 /** How many `get-token` processes start at once. */

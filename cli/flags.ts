@@ -9,7 +9,9 @@
  * @module
  */
 
+import { TOKEN_CACHE_STORAGE_CHOICES } from "../lib/cache/token_store.ts";
 import { UsageError } from "../lib/errors.ts";
+import { GRANT_TYPE_CHOICES } from "../lib/login_options.ts";
 
 /**
  * How a flag takes values, after pflag's kinds in kubelogin:
@@ -61,16 +63,6 @@ export type FlagValue =
 
 /** The flags given on the command line, by long name. Absent flags are not in the map. */
 export type ParsedFlags = Map<string, FlagValue>;
-
-/** Choices of `--grant-type`. */
-export const GRANT_TYPES: readonly string[] = [
-  "auto",
-  "authcode",
-  "authcode-keyboard",
-  "password",
-  "device-code",
-  "client-credentials",
-];
 
 const KLOG_NOTE = "Accepted for compatibility with kubelogin's klog flags; no effect";
 
@@ -159,7 +151,7 @@ export const TOKEN_CACHE_FLAGS: readonly FlagSpec[] = [
     name: "token-cache-storage",
     kind: "string",
     description: "Storage for the token cache",
-    choices: ["disk", "keyring", "none"],
+    choices: TOKEN_CACHE_STORAGE_CHOICES,
     defaultText: "disk",
   },
 ];
@@ -237,7 +229,7 @@ export const AUTHENTICATION_FLAGS: readonly FlagSpec[] = [
     name: "grant-type",
     kind: "string",
     description: "Authorization grant type; auto is password when --username is set, else authcode",
-    choices: GRANT_TYPES,
+    choices: GRANT_TYPE_CHOICES,
     defaultText: "auto",
   },
   {
