@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { decodeJwtClaims } from "../lib/jwt.ts";
-import { createTestCa, issueServerCert } from "./support/tls.ts";
+import { createTestCa, issueServerCert, LOOPBACK_NAMES } from "./support/tls.ts";
 import { parseExecCredential, type PluginResult, PluginSandbox } from "./support/plugin.ts";
 import {
   CONFIDENTIAL_CLIENT_ID,
@@ -314,10 +314,7 @@ Deno.test("TLS: a provider behind HTTPS with a private CA", async (t) => {
   const dir = await Deno.makeTempDir();
   try {
     const ca = await createTestCa(dir);
-    const server = await issueServerCert(ca, {
-      dnsNames: ["localhost"],
-      ipAddresses: ["127.0.0.1"],
-    });
+    const server = await issueServerCert(ca, LOOPBACK_NAMES);
     await using idp = await startTestIdp({ tls: { cert: server.certPem, key: server.keyPem } });
     await t.step("without the CA the error names the certificate problem", async () => {
       await using sandbox = await PluginSandbox.create();

@@ -46,7 +46,7 @@ import {
   errors as joseErrors,
   type JSONWebKeySet,
 } from "jose";
-import { createTestCa, issueServerCert, type TestCa } from "./tls.ts";
+import { createTestCa, issueServerCert, LOOPBACK_NAMES, type TestCa } from "./tls.ts";
 
 /**
  * One entry of the allow list, like a subject of a ClusterRoleBinding to a read-only role over
@@ -762,10 +762,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       cleanups.push(() => Deno.remove(dir, { recursive: true }));
       ca = await createTestCa(dir);
     }
-    const serving = await issueServerCert(ca, {
-      dnsNames: ["localhost"],
-      ipAddresses: ["127.0.0.1"],
-    });
+    const serving = await issueServerCert(ca, LOOPBACK_NAMES);
     if (options.ca) {
       cleanups.push(async () => {
         await Deno.remove(serving.certFile).catch(() => {});

@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { createLocalJWKSet, decodeJwt, type JSONWebKeySet, jwtVerify } from "jose";
-import { createTestCa, issueServerCert } from "./tls.ts";
+import { createTestCa, issueServerCert, LOOPBACK_NAMES } from "./tls.ts";
 import {
   ALICE,
   BOB,
@@ -563,10 +563,7 @@ Deno.test("HTTPS with a test CA", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const ca = await createTestCa(dir);
-    const server = await issueServerCert(ca, {
-      dnsNames: ["localhost"],
-      ipAddresses: ["127.0.0.1"],
-    });
+    const server = await issueServerCert(ca, LOOPBACK_NAMES);
     await using idp = await startTestIdp({
       tls: { certFile: server.certFile, keyFile: server.keyFile },
     });

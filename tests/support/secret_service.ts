@@ -151,18 +151,7 @@ class PrivateSecretService implements SecretService {
   }
 
   spawn(command: string, args: string[], env: Record<string, string>, stdin?: string): Daemon {
-    const child = new Deno.Command(command, {
-      args,
-      env,
-      clearEnv: true,
-      stdin: stdin === undefined ? "null" : "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    if (stdin !== undefined) {
-      const writer = child.stdin.getWriter();
-      writer.write(new TextEncoder().encode(stdin)).then(() => writer.close()).catch(() => {});
-    }
+    const child = spawnWithInput(command, args, env, stdin);
     const stderr = new Response(child.stderr).text();
     const exited = child.status;
     const daemon: Daemon = {
@@ -253,12 +242,13 @@ async function waitForOwner(address: string, name: string, daemon: Daemon): Prom
   throw new Error(`${name} did not appear on the private bus: ${await daemon.stop()}`);
 }
 
-async function run(
+/** Starts a command in exactly `env`, with `stdin` (if any) written and closed in the background. */
+function spawnWithInput(
   command: string,
   args: readonly string[],
   env: Record<string, string>,
   stdin?: string,
-): Promise<CommandResult> {
+): Deno.ChildProcess {
   const child = new Deno.Command(command, {
     args: [...args],
     env,
@@ -269,10 +259,18 @@ async function run(
   }).spawn();
   if (stdin !== undefined) {
     const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(stdin));
-    await writer.close();
+    writer.write(new TextEncoder().encode(stdin)).then(() => writer.close()).catch(() => {});
   }
-  const output = await child.output();
+  return child;
+}
+
+async function run(
+  command: string,
+  args: readonly string[],
+  env: Record<string, string>,
+  stdin?: string,
+): Promise<CommandResult> {
+  const output = await spawnWithInput(command, args, env, stdin).output();
   const decoder = new TextDecoder();
   return {
     code: output.code,

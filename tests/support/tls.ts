@@ -41,6 +41,12 @@ export interface ServerCertOptions {
   name?: string;
 }
 
+/** The names of a server on this machine, as the plugin, kubectl and browsers reach it. */
+export const LOOPBACK_NAMES: ServerCertOptions = {
+  dnsNames: ["localhost"],
+  ipAddresses: ["127.0.0.1"],
+};
+
 /** A server certificate and its key, as files and as PEM. */
 export interface ServerCert {
   certFile: string;
