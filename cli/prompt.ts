@@ -34,13 +34,14 @@ export const stdinPrompter: Prompter = {
 };
 
 async function readLine(prompt: string, echo: boolean): Promise<string> {
-  Deno.stderr.writeSync(encoder.encode(prompt));
   const terminal = Deno.stdin.isTerminal();
-  // Raw mode turns the terminal's echo off; the line is assembled here byte by byte.
+  // Raw mode turns the terminal's echo off; the line is assembled here byte by byte. It goes on
+  // before the prompt shows, or a password typed (or pasted) at once would be echoed.
   if (terminal) Deno.stdin.setRaw(true);
   const bytes: number[] = [];
   const buffer = new Uint8Array(64);
   try {
+    Deno.stderr.writeSync(encoder.encode(prompt));
     for (;;) {
       const n = await Deno.stdin.read(buffer);
       if (n === null) {
