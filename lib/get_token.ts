@@ -73,17 +73,16 @@ export async function getToken(
   if (usable(first, options.forceRefresh, logger)) {
     return { tokenSet: first.tokenSet, source: "cache" };
   }
+  /** The token another process wrote since the first read, if it is still valid. */
+  const writtenByAnother = (read: CacheReadResult): TokenSet | undefined =>
+    read.hit && changed(first, read) && !isExpired(read.tokenSet) ? read.tokenSet : undefined;
+  const useAnothers = (tokenSet: TokenSet): GetTokenResult => {
+    logger.debug("another process refreshed the token; using its token");
+    return { tokenSet, source: "cache" };
+  };
   // Entries are replaced by atomic renames, so reading one while another process holds the lock
   // is safe: a waiter takes the holder's token as soon as it is written.
-  let refreshedMeanwhile: TokenSet | undefined;
-  const refreshedByAnother = async (): Promise<CacheReadResult> => {
-    const current = await store.read(keyId);
-    if (current.hit && changed(first, current) && !isExpired(current.tokenSet)) {
-      logger.debug("another process refreshed the token; using its token");
-      refreshedMeanwhile = current.tokenSet;
-    }
-    return current;
-  };
+  let whileWaiting: TokenSet | undefined;
   const lock = await store.lock(keyId, {
     timeoutMs: options.login.authenticationTimeoutSec * 1000,
     onWait: (holder) =>
@@ -92,14 +91,18 @@ export async function getToken(
           holder ? `process ${holder}` : "another process"
         } to refresh the token (token cache lock)`,
       ),
-    stopWaiting: async () => (await refreshedByAnother(), refreshedMeanwhile !== undefined),
+    stopWaiting: async () => {
+      whileWaiting = writtenByAnother(await store.read(keyId));
+      return whileWaiting !== undefined;
+    },
   });
-  if (!lock) return { tokenSet: refreshedMeanwhile!, source: "cache" };
+  if (!lock) return useAnothers(whileWaiting!);
   await using _lock = lock;
   // Read again even when the lock was free: another process may have refreshed and released it
   // between the first read and now, consuming the refresh token this process holds.
-  const current = await refreshedByAnother();
-  if (refreshedMeanwhile) return { tokenSet: refreshedMeanwhile, source: "cache" };
+  const current = await store.read(keyId);
+  const afterLock = writtenByAnother(current);
+  if (afterLock) return useAnothers(afterLock);
   return await refreshOrLogin(options, interaction, store, keyId, current);
 }
 

@@ -1,7 +1,8 @@
 /**
  * An exclusive per-entry lock, so that exactly one process refreshes or logs in for a cache key
  * while the others wait and then take its result. Identity providers that rotate refresh tokens
- * (Okta and Auth0 with rotation, Keycloak with "Revoke Refresh Token") log the user out when two processes refresh with the same token.
+ * (Okta and Auth0 with rotation, Keycloak with "Revoke Refresh Token") log the user out when two
+ * processes refresh with the same token.
  *
  * The lock is an OS file lock (`Deno.FsFile.tryLock`) on `<key id>.lock` beside the entry: the
  * kernel releases it when the holder exits or dies, so there is never a stale lock to clean up.
