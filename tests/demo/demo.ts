@@ -20,7 +20,12 @@
 
 import { parseArgs } from "node:util";
 import { findChromium, TestBrowser } from "../support/browser.ts";
-import { kubectlAvailability, KubectlClient, type KubectlResult } from "../support/cluster.ts";
+import {
+  assertKubectlSucceeded,
+  kubectlAvailability,
+  KubectlClient,
+  type KubectlResult,
+} from "../support/cluster.ts";
 import { startApiServer } from "../support/apiserver.ts";
 import { ALICE, PUBLIC_CLIENT_ID, startTestIdp, type TestIdp } from "../support/idp.ts";
 import { UserAgent } from "../support/user_agent.ts";
@@ -242,20 +247,20 @@ async function demo(requestedMode: string): Promise<string> {
   ];
   showCommand(["kubectl", ...setupArgs]);
   const setup = await client.kubectl(setupArgs, { browser: person, timeoutMs });
-  if (setup.code !== 0) throw new Error(`setup failed:\n${setup.stderr}`);
+  assertKubectlSucceeded(setup, "setup");
   showOutput(setup);
   const setCredentials = setCredentialsCommand(setup.stdout);
   say("setup does not cache the token. Now run the kubeconfig command it printed:");
   showCommand(setCredentials);
   const configured = await client.kubectl(setCredentials.slice(1));
-  if (configured.code !== 0) throw new Error(`kubectl config failed:\n${configured.stderr}`);
+  assertKubectlSucceeded(configured, "kubectl config");
   showOutput(configured);
 
   step("kubectl auth whoami: the first command through the plugin logs in");
   idp.clearRequests();
   showCommand(["kubectl", "auth", "whoami"]);
   const whoami = await client.kubectl(["auth", "whoami"], { browser: person, timeoutMs });
-  if (whoami.code !== 0) throw new Error(`kubectl auth whoami failed:\n${whoami.stderr}`);
+  assertKubectlSucceeded(whoami, "kubectl auth whoami");
   showOutput(whoami);
   say("kubectl ran `kubectl together-login get-token …`. With nothing cached, the plugin");
   say("opened the browser, got an ID token for the code, verified it, stored it encrypted");
@@ -269,7 +274,7 @@ async function demo(requestedMode: string): Promise<string> {
   idp.clearRequests();
   showCommand(["kubectl", "get", "pods"]);
   const pods = await client.kubectl(["get", "pods"], { browser: person, timeoutMs });
-  if (pods.code !== 0) throw new Error(`kubectl get pods failed:\n${pods.stderr}`);
+  assertKubectlSucceeded(pods, "kubectl get pods");
   showOutput(pods);
   say(
     pods.browserUrls.length === 0 && idp.requests.length === 0
@@ -290,7 +295,7 @@ async function demo(requestedMode: string): Promise<string> {
   idp.clearRequests();
   showCommand(["kubectl", "get", "pods"]);
   const refreshed = await client.kubectl(["get", "pods"], { browser: person, timeoutMs });
-  if (refreshed.code !== 0) throw new Error(`kubectl get pods failed:\n${refreshed.stderr}`);
+  assertKubectlSucceeded(refreshed, "kubectl get pods");
   showOutput(refreshed);
   const refreshes = idp.requestsTo("/token", "refresh_token").length;
   say(

@@ -323,9 +323,9 @@ export class KubectlClient implements AsyncDisposable {
   }
 }
 
-/** Asserts that kubectl exited with 0, showing its stderr otherwise. */
-export function assertKubectlSucceeded(result: KubectlResult): void {
-  assert.equal(result.code, 0, `kubectl failed:\n${result.stderr}`);
+/** Asserts that kubectl (or the command `what` names) exited with 0, showing its stderr otherwise. */
+export function assertKubectlSucceeded(result: KubectlResult, what = "kubectl"): void {
+  assert.equal(result.code, 0, `${what} failed:\n${result.stderr}`);
 }
 
 /** The user of `kubectl auth whoami -o json`, as the API server authenticated it. */
