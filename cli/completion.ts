@@ -14,7 +14,7 @@ export interface CompletableCommand {
   flags: readonly FlagSpec[];
 }
 
-/** The completion script for a shell: `bash`, `zsh` or `fish`. */
+/** The completion script for a shell: `bash`, `zsh`, `fish` or `powershell`. */
 export function completionScript(shell: string, commands: readonly CompletableCommand[]): string {
   switch (shell) {
     case "bash":
@@ -23,8 +23,10 @@ export function completionScript(shell: string, commands: readonly CompletableCo
       return `autoload -U +X bashcompinit && bashcompinit\n${bashScript(commands)}`;
     case "fish":
       return fishScript(commands);
+    case "powershell":
+      return POWERSHELL_SCRIPT;
     default:
-      throw new UsageError(`unsupported shell "${shell}": expected bash, zsh or fish`);
+      throw new UsageError(`unsupported shell "${shell}": expected bash, zsh, fish or powershell`);
   }
 }
 
@@ -70,3 +72,26 @@ function fishScript(commands: readonly CompletableCommand[]): string {
   }
   return `${lines.join("\n")}\n`;
 }
+
+/**
+ * PowerShell asks the program itself (`__complete`, see `complete.ts`) for each completion, as
+ * kubectl does for plugins, so the candidates are the same in both. PowerShell before 7.3 drops
+ * an empty argument on its way to a native command, hence `'""'` for the word being started.
+ */
+const POWERSHELL_SCRIPT = `# PowerShell completion for kubectl-together_login
+Register-ArgumentCompleter -Native -CommandName 'kubectl-together_login', 'kubectl-together_login.exe' -ScriptBlock {
+  param($wordToComplete, $commandAst, $cursorPosition)
+  $words = @($commandAst.CommandElements | Select-Object -Skip 1 |
+    Where-Object { $_.Extent.EndOffset -le $cursorPosition } | ForEach-Object { $_.Extent.Text })
+  if ($wordToComplete -eq '') {
+    $words += if ($PSVersionTable.PSVersion -lt [version]'7.3') { '""' } else { '' }
+  }
+  $lines = @(& kubectl-together_login __complete @words 2>$null)
+  foreach ($line in $lines) {
+    if ($line -match '^:[0-9]+$' -or $line -eq '') { continue }
+    $word, $description = $line -split "\\t", 2
+    if (-not $description) { $description = $word }
+    [System.Management.Automation.CompletionResult]::new($word, $word, 'ParameterValue', $description)
+  }
+}
+`;

@@ -85,6 +85,12 @@ export async function runProgram(args: readonly string[]): Promise<number> {
   // Without this, commander would hand a mistyped command to standalone mode, which reports the
   // command's flags as unknown options instead of the command itself.
   const first = args[0];
+  // cobra's hidden command, which kubectl's plugin completion helper and the PowerShell script run.
+  if (first === "__complete") {
+    const { completeWords, formatCompletion } = await import("./complete.ts");
+    writeStdout(formatCompletion(completeWords(args.slice(1), COMMANDS, STANDALONE.flags)));
+    return 0;
+  }
   if (first !== undefined && !first.startsWith("-") && !KNOWN_COMMANDS.has(first)) {
     throw new CommandLineError(`unknown command "${first}"`, "");
   }
@@ -158,7 +164,7 @@ export function buildProgram(runner: CommandRunner): Command {
     });
   const completion = configure(program.command("completion"))
     .description("Print a shell completion script")
-    .argument("<shell>", "bash, zsh or fish");
+    .argument("<shell>", "bash, zsh, fish or powershell");
   completion.action(async (shell: string) => {
     const { completionScript } = await import("./completion.ts");
     writeStdout(completionScript(shell, COMMANDS));
