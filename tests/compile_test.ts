@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { buildRelease } from "../release/compile.ts";
 import { parseCompileArgs } from "../release/compile_args.ts";
 import { MANIFEST_PATH } from "../release/krew.ts";
-import { startApiServer } from "./support/apiserver.ts";
+import { startDevelopersApiServer } from "./support/developers_cluster.ts";
 import {
   assertKubectlSucceeded,
   kubectlAvailability,
@@ -62,12 +62,7 @@ Deno.test({
   async fn(t) {
     kubectlGate.assertPresent();
     await using idp = await startTestIdp();
-    await using apiserver = await startApiServer({
-      issuerUrl: idp.issuer,
-      clientId: PUBLIC_CLIENT_ID,
-      groupsClaim: "groups",
-      bindings: [{ group: "developers" }],
-    });
+    await using apiserver = await startDevelopersApiServer(idp.issuer);
     await using client = await KubectlClient.create({
       issuerUrl: idp.issuer,
       apiServer: apiserver,

@@ -23,7 +23,7 @@ import {
   toolGate,
   whoamiUser,
 } from "../support/cluster.ts";
-import { startApiServer } from "../support/apiserver.ts";
+import { startDevelopersApiServer } from "../support/developers_cluster.ts";
 import {
   ALICE,
   BOB,
@@ -85,12 +85,7 @@ Deno.test({
   async fn(t) {
     gate.assertPresent();
     await using idp = await startTestIdp();
-    await using apiserver = await startApiServer({
-      issuerUrl: idp.issuer,
-      clientId: PUBLIC_CLIENT_ID,
-      groupsClaim: "groups",
-      bindings: [{ group: "developers" }],
-    });
+    await using apiserver = await startDevelopersApiServer(idp.issuer);
     await using browser = await TestBrowser.launch(ARTIFACTS_DIR);
     await using alice = await KubectlClient.create({ issuerUrl: idp.issuer, apiServer: apiserver });
     await alice.setCredentials("oidc", getTokenFlags(idp, alice));
