@@ -145,3 +145,26 @@ Deno.test("compile: bad arguments are one-line usage errors", () => {
     "127.0.0.1",
   );
 });
+
+Deno.test("deno task compile with a bad argument: one line, exit code 1, nothing built", async () => {
+  const out = await Deno.makeTempDir({ prefix: "compile-args-" });
+  try {
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["task", "compile", "--issuer=http://auth.example.com", `--out=${out}`],
+      cwd: new URL("../../", import.meta.url).pathname,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(code, 1);
+    assert.equal(new TextDecoder().decode(stdout), "");
+    const lines = new TextDecoder().decode(stderr).trimEnd().split("\n");
+    assert.equal(
+      lines.at(-1),
+      'error: --issuer "http://auth.example.com" must be an https URL',
+    );
+    assert.deepEqual([...Deno.readDirSync(out)], []);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
