@@ -11,7 +11,6 @@
  * @module
  */
 
-import { UsageError } from "../lib/errors.ts";
 import { archiveBinary } from "./archive.ts";
 import {
   binaryName,
@@ -108,7 +107,8 @@ export async function main(args: readonly string[]): Promise<number> {
     console.error(`Wrote SHA256SUMS and ${output.manifest}`);
     return 0;
   } catch (error) {
-    if (!(error instanceof UsageError) && !(error instanceof Error)) throw error;
+    // Bad arguments and failed builds alike are one line; anything else is a bug, with its stack.
+    if (!(error instanceof Error)) throw error;
     console.error(`error: ${error.message}`);
     return 1;
   }
