@@ -184,3 +184,22 @@ Deno.test("doctor without a kubeconfig says so and passes", async () => {
   assert.equal(result.code, 0, result.stdout);
   assert.match(result.stdout, /^INFO {2}kubeconfig: no kubeconfig at \S+\/kubeconfig$/m);
 });
+
+Deno.test("doctor fails on a cache directory others can read", async () => {
+  await using idp = await startTestIdp();
+  await using sandbox = await PluginSandbox.create();
+  await Deno.mkdir(sandbox.cacheDir, { recursive: true });
+  await Deno.chmod(sandbox.cacheDir, 0o755);
+  const result = await doctor(
+    sandbox,
+    providerArgs(idp, "--skip-open-browser", "--listen-address=127.0.0.1:0"),
+  );
+  assert.equal(result.code, 1, result.stdout);
+  assert.match(
+    result.stdout,
+    new RegExp(
+      `^FAIL {2}cache directory: ${sandbox.cacheDir} has mode 755: .* -> fix: chmod 700 ${sandbox.cacheDir}$`,
+      "m",
+    ),
+  );
+});

@@ -151,3 +151,28 @@ Deno.test("logout without a revocation endpoint, or with the provider down, stil
   );
   assert.deepEqual(await sandbox.cacheEntries(), []);
 });
+
+Deno.test("logout with --oidc-use-access-token revokes the access token too", async () => {
+  await using idp = await startTestIdp(withRevocation());
+  await using sandbox = await PluginSandbox.create();
+  const args = getTokenArgs(idp, "--oidc-use-access-token");
+  const accessToken = tokenOf(await runWithLogin(sandbox, args));
+  idp.clearRequests();
+  const logout = await sandbox.run(["logout"]);
+  assert.equal(logout.code, 0, logout.stderr);
+  assert.deepEqual(
+    idp.requestsTo("/token/revocation").map((
+      request,
+    ) => [request.params.token_type_hint, request.status]),
+    [["refresh_token", 200], ["access_token", 200]],
+  );
+  assert.match(logout.stderr, /^Revoked the refresh token and the access token at /m);
+  assert.doesNotMatch(logout.stderr, /ID token cannot be revoked/);
+  assert.ok(!logout.stderr.includes(accessToken));
+  // The provider no longer accepts the access token.
+  const userinfo = await fetch(`${idp.issuer}/me`, {
+    headers: { authorization: `Bearer ${accessToken}` },
+  });
+  await userinfo.body?.cancel();
+  assert.equal(userinfo.status, 401);
+});
