@@ -6,7 +6,7 @@
  * @module
  */
 
-import { keyringDataKeyStore } from "../cache/token_store.ts";
+import { parseListenAddress } from "../oidc/loopback_server.ts";
 import { allowFlagFor } from "../permissions.ts";
 import { type CheckResult, fail, pass, reasonOf } from "./check.ts";
 
@@ -14,9 +14,13 @@ import { type CheckResult, fail, pass, reasonOf } from "./check.ts";
 export function checkListenAddresses(addresses: readonly string[]): CheckResult[] {
   const results = addresses.map((address): CheckResult & { free: boolean } => {
     const name = `port ${address}`;
-    const colon = address.lastIndexOf(":");
-    const hostname = address.slice(0, colon).replace(/^\[|\]$/g, "");
-    const port = Number(address.slice(colon + 1));
+    let hostname: string;
+    let port: number;
+    try {
+      ({ hostname, port } = parseListenAddress(address));
+    } catch (error) {
+      return { ...fail(name, reasonOf(error), "pass --listen-address as HOST:PORT"), free: false };
+    }
     if (port === 0) return { ...pass(name, "any free port will do"), free: true };
     try {
       Deno.listen({ hostname, port }).close();
@@ -109,19 +113,20 @@ export async function checkKeyring(): Promise<CheckResult> {
       "run with --allow-ffi, or use --token-cache-storage=disk",
     );
   }
-  try {
-    const key = await keyringDataKeyStore().load();
-    return pass(
-      name,
-      key ? "the keyring holds the cache key" : "the keyring answers (no cache key yet)",
-    );
-  } catch (error) {
+  // Loaded here only: the keyring binding is a native module.
+  const { probeKeyring } = await import("../cache/keyring.ts");
+  const probe = await probeKeyring();
+  if (!probe.available) {
     return fail(
       name,
-      `the keyring did not answer: ${reasonOf(error)}`,
+      `the keyring did not answer: ${probe.error.message}`,
       "start a Secret Service (gnome-keyring, KeePassXC) or use --token-cache-storage=disk",
     );
   }
+  return pass(
+    name,
+    probe.hasDataKey ? "the keyring holds the cache key" : "the keyring answers (no cache key yet)",
+  );
 }
 
 /** The Deno permissions `get-token` needs with this configuration; one line naming the missing flags. */
