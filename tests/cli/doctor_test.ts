@@ -192,3 +192,22 @@ Deno.test("doctor fails on a cache directory others can read", async () => {
     `cache directory: ${sandbox.cacheDir} has mode 755: .* -> fix: chmod 700 ${sandbox.cacheDir}$`,
   );
 });
+
+Deno.test("doctor fails on keyring storage it cannot use, naming the cause", async () => {
+  await using idp = await startTestIdp();
+  await using sandbox = await PluginSandbox.create();
+  const args = providerArgs(idp, "--skip-open-browser", "--token-cache-storage=keyring");
+  // Without --allow-ffi the keyring binding cannot load, and the permission check says so too.
+  const noFfi = await doctor(sandbox, args);
+  assert.equal(noFfi.code, 1, noFfi.stdout);
+  assert.match(noFfi.stdout, /^FAIL {2}keyring: keyring storage needs --allow-ffi/m);
+  assert.match(noFfi.stdout, /^FAIL {2}permissions: this process lacks --allow-ffi /m);
+
+  // With it, but no D-Bus session to reach a Secret Service.
+  const noBus = await sandbox.run(["doctor", ...args], {
+    env: { DBUS_SESSION_BUS_ADDRESS: "unix:path=/nonexistent/bus" },
+    permissions: [...sandbox.permissions, "--allow-ffi"],
+  });
+  assert.equal(noBus.code, 1, noBus.stdout);
+  assert.match(noBus.stdout, /^FAIL {2}keyring: the keyring did not answer: .+ -> fix: /m);
+});
