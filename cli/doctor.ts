@@ -24,7 +24,7 @@ import { readEnv } from "../lib/permissions.ts";
 import type { ParsedFlags } from "./flags.ts";
 import { getTokenOptions } from "./get_token.ts";
 import { writeStdout } from "./logger.ts";
-import { FlagReader, homeDirectory } from "./options.ts";
+import { FlagReader, homeDirectory, tokenCacheOptions } from "./options.ts";
 import { kubeconfigFiles } from "./standalone.ts";
 
 const MARKS = { pass: "PASS", fail: "FAIL", info: "INFO", skip: "SKIP" } as const;
@@ -42,16 +42,13 @@ export async function runDoctor(parsed: ParsedFlags): Promise<void> {
       writeStdout(`${MARKS[result.status]}  ${result.name}: ${result.detail}${fix}\n`);
     }
   };
-  if (flags.string("oidc-issuer-url") && flags.string("oidc-client-id")) {
-    const options = getTokenOptions(flags);
-    const { grantType } = options.login;
-    report(await checkProvider(options.provider, grantType));
-    if (grantType === "authcode") report(checkListenAddresses(options.login.listenAddresses));
-    if (options.cache.storage !== "none") {
-      report([await checkCacheDirectory(options.cache.directory)]);
+  const provided = Boolean(flags.string("oidc-issuer-url") && flags.string("oidc-client-id"));
+  const options = provided ? getTokenOptions(flags) : undefined;
+  if (options) {
+    report(await checkProvider(options.provider, options.login.grantType));
+    if (options.login.grantType === "authcode") {
+      report(checkListenAddresses(options.login.listenAddresses));
     }
-    if (options.cache.storage === "keyring") report([await checkKeyring()]);
-    report([checkPermissions(neededPermissions(flags, options))]);
   } else {
     report([{
       name: "provider",
@@ -60,6 +57,11 @@ export async function runDoctor(parsed: ParsedFlags): Promise<void> {
         "pass the get-token flags (--oidc-issuer-url, --oidc-client-id, …) to check a provider",
     }]);
   }
+  // The cache does not depend on the provider: checked with or without its flags.
+  const cache = options?.cache ?? tokenCacheOptions(flags);
+  if (cache.storage !== "none") report([await checkCacheDirectory(cache.directory)]);
+  if (cache.storage === "keyring") report([await checkKeyring()]);
+  if (options) report([checkPermissions(neededPermissions(flags, options))]);
   report(await kubeconfigChecks(flags));
   if (failed > 0) throw new CheckFailedError(`${failed} of ${total} checks failed`);
 }
