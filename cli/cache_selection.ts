@@ -34,9 +34,22 @@ export async function selectCacheEntries(flags: FlagReader): Promise<CacheSelect
   const dataKeys: NamedDataKey[] = [
     { storage: "disk", dataKey: new FileDataKeyStore(dataKeyFile()) },
   ];
-  if (Deno.permissions.querySync({ name: "ffi" }).state === "granted") {
-    dataKeys.push({ storage: "keyring", dataKey: keyringDataKeyStore() });
+  const keyring = Deno.permissions.querySync({ name: "ffi" }).state === "granted";
+  if (keyring) dataKeys.push({ storage: "keyring", dataKey: keyringDataKeyStore() });
+  const selection = await select(flags, directory, dataKeys);
+  if (!keyring) {
+    for (const entry of selection.unreadable) {
+      entry.reason += "; the keyring was not tried (it needs --allow-ffi)";
+    }
   }
+  return selection;
+}
+
+async function select(
+  flags: FlagReader,
+  directory: string,
+  dataKeys: readonly NamedDataKey[],
+): Promise<CacheSelection> {
   const issuerUrl = flags.string("oidc-issuer-url");
   const clientId = flags.string("oidc-client-id");
   if (issuerUrl && clientId) {

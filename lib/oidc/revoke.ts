@@ -19,7 +19,7 @@ export type RevocableTokenType = "refresh_token" | "access_token";
  * knows, so success means the token cannot be used any more.
  *
  * @throws {OidcError} when the provider answers an OAuth error (`unsupported_token_type`, ...)
- * @throws {ProviderError} when it cannot be reached or answers something else than 200
+ * @throws {ProviderError} when it cannot be reached or answers something else than success
  */
 export async function revokeToken(
   http: ProviderHttp,
@@ -36,10 +36,11 @@ export async function revokeToken(
     headers,
     body: form,
   });
-  if (response.status === 200) {
+  // RFC 7009 answers 200; some providers answer 204, which means the same.
+  if (response.ok) {
     await response.body?.cancel();
     return;
   }
-  // Not 200: an OAuth error body becomes an OidcError, anything else a ProviderError.
+  // An OAuth error body becomes an OidcError, anything else a ProviderError.
   await readJsonObject(response, "token revocation");
 }

@@ -176,3 +176,32 @@ Deno.test("logout with --oidc-use-access-token revokes the access token too", as
   await userinfo.body?.cancel();
   assert.equal(userinfo.status, 401);
 });
+
+Deno.test("status reports an entry no key opens, and logout leaves it", async () => {
+  await using sandbox = await PluginSandbox.create();
+  await sandbox.seedEntry(["--oidc-issuer-url=https://a.example", "--oidc-client-id=kube"], {
+    token: "a.b.c",
+    expiresAt: Date.now() + 60_000,
+  });
+  const foreign = `${sandbox.cacheDir}/${"b".repeat(64)}`;
+  const sealed = new Uint8Array(64);
+  sealed.set(new TextEncoder().encode("TKL1"));
+  await Deno.writeFile(foreign, sealed);
+
+  const status = await sandbox.run(["status", "-o", "json"]);
+  assert.equal(status.code, 0, status.stderr);
+  const doc = JSON.parse(status.stdout);
+  assert.deepEqual(doc.entries.map((entry: { issuer: string }) => entry.issuer), [
+    "https://a.example",
+  ]);
+  assert.equal(doc.unreadable.length, 1);
+  assert.equal(doc.unreadable[0].path, foreign);
+  assert.match(doc.unreadable[0].reason, /^disk: undecryptable .*the keyring was not tried/);
+
+  // The sandbox's --allow-net covers only loopback: the revocation attempt stops at the permission.
+  const logout = await sandbox.run(["logout"]);
+  assert.equal(logout.code, 0, logout.stderr);
+  assert.match(logout.stderr, /^Could not revoke at https:\/\/a\.example: permission denied/m);
+  assert.match(logout.stderr, new RegExp(`^Left ${foreign}: no available key decrypts it`, "m"));
+  assert.deepEqual(await sandbox.cacheEntries(), ["b".repeat(64)]);
+});
