@@ -16,6 +16,7 @@ const KUBECTL = new TextDecoder().decode(
 /** A PATH directory with kubectl and the plugin binary, as an installed plugin has them. */
 async function pluginPath(sandbox: PluginSandbox): Promise<string> {
   const bin = `${sandbox.root}/bin`;
+  if (await Deno.stat(bin).then(() => true, () => false)) return bin;
   await Deno.mkdir(bin, { recursive: true });
   await Deno.symlink(KUBECTL, `${bin}/kubectl`);
   await Deno.writeTextFile(`${bin}/kubectl-together_login`, "#!/bin/sh\n", { mode: 0o755 });
@@ -130,6 +131,14 @@ Deno.test("doctor fails on an unreachable issuer, naming the URL", async () => {
     ),
   );
   assert.match(result.stderr, /^error: \d+ of \d+ checks failed$/m);
+
+  // Plain http is for loopback only: refused before any request.
+  const plain = await doctor(sandbox, providerArgs("http://issuer.example", "--skip-open-browser"));
+  assert.equal(plain.code, 1, plain.stdout);
+  assert.match(
+    plain.stdout,
+    /^FAIL {2}discovery: http:\/\/issuer\.example is plain http on a host that is not loopback -> fix: use the provider's https:\/\/ issuer URL/m,
+  );
 });
 
 Deno.test("doctor fails on a busy listen port, naming the port", async () => {
