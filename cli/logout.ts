@@ -21,7 +21,8 @@ export async function runLogout(parsed: ParsedFlags): Promise<void> {
   const flags = new FlagReader(parsed);
   const logger = createStderrLogger(flags.int("v", 0));
   const selection = await selectCacheEntries(flags);
-  const exact = flags.has("oidc-issuer-url") && flags.has("oidc-client-id");
+  // The flags name one entry exactly, as they do for `get-token` (see cache_selection.ts).
+  const exact = Boolean(flags.string("oidc-issuer-url") && flags.string("oidc-client-id"));
   if (selection.entries.length === 0) {
     writeStderrLine(`No cached token to log out of in ${selection.directory}`);
   }

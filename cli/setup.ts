@@ -20,7 +20,7 @@ import { getTokenOptions, noteCompatibilityFlags } from "./get_token.ts";
 import { interactionFor } from "./interaction.ts";
 import { createStderrLogger, writeStdout } from "./logger.ts";
 import { FlagReader } from "./options.ts";
-import { setupClaimTimes, setupServerFlags } from "./setup_text.ts";
+import { setupClaimTimes, setupServerFlags, shellQuote } from "./setup_text.ts";
 
 /** Flags that `get-token` must not receive from `setup`'s command line. */
 const NOT_FOR_KUBECONFIG = new Set([
@@ -230,9 +230,4 @@ function instructions(
   --oidc-client-id=${clientId}
 ${setupServerFlags(claims)}
 ${kubeconfigSection}`;
-}
-
-/** Quotes a word for a POSIX shell when it needs it. */
-export function shellQuote(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }

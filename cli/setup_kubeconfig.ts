@@ -9,7 +9,8 @@ import { UsageError } from "../lib/errors.ts";
 import { EXEC_API_V1 } from "../lib/kube/exec_credential.ts";
 import { writeKubeconfig } from "../lib/kube/kubeconfig_write.ts";
 import type { FlagReader } from "./options.ts";
-import { KUBECONFIG_USER, type KubeconfigExec, leftOutNote, shellQuote } from "./setup.ts";
+import { KUBECONFIG_USER, type KubeconfigExec, leftOutNote } from "./setup.ts";
+import { shellQuote } from "./setup_text.ts";
 import { kubeconfigFiles } from "./standalone.ts";
 
 /** Where and what `setup --write-kubeconfig` writes, checked before the login. */

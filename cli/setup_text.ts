@@ -33,24 +33,24 @@ export function setupServerFlags(claims: JwtClaims | undefined): string {
   if (email) {
     flags.push("--oidc-username-claim=email");
     bindings.push(
-      `kubectl create clusterrolebinding oidc-${
-        slug(email)
-      } --clusterrole=cluster-admin --user=${email}`,
+      `kubectl create clusterrolebinding oidc-${slug(email)} --clusterrole=cluster-admin ` +
+        `--user=${shellQuote(email)}`,
     );
   }
   if (groups.length > 0) {
     flags.push("--oidc-groups-claim=groups");
     bindings.push(
-      `kubectl create clusterrolebinding oidc-group-${slug(groups[0])} --clusterrole=view --group=${
-        groups[0]
-      }`,
+      `kubectl create clusterrolebinding oidc-group-${slug(groups[0])} --clusterrole=view ` +
+        `--group=${shellQuote(groups[0])}`,
     );
   }
-  const what = [email ? "email" : "", groups.length > 0 ? "groups" : ""].filter(Boolean)
-    .join(" and ");
+  const uses = [
+    email ? "name users by their email (bound as the email itself, without the issuer prefix)" : "",
+    groups.length > 0 ? "take their groups from the token" : "",
+  ].filter(Boolean).join(" and ");
   return `
-The token also has ${what}. Instead of the sub default above, the API server can name users by
-their email (then bound as the email itself, without the issuer prefix) and take their groups:
+The token also has ${email && groups.length > 0 ? "email and groups" : email ? "email" : "groups"}.
+Beside the sub default above, the API server can ${uses}:
 
   ${flags.join("\n  ")}
 
@@ -63,4 +63,9 @@ and then bind them:
 /** A Kubernetes object name part: lower case letters, digits and dashes. */
 function slug(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 40);
+}
+
+/** Quotes a word for a POSIX shell when it needs it. */
+export function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }

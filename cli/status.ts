@@ -56,11 +56,8 @@ export async function runStatus(parsed: ParsedFlags): Promise<void> {
   const statuses = selection.entries.map((entry) => entryStatus(entry, now));
   if (flags.string("output") === "json") {
     const unreadable = selection.unreadable.map(({ path, reason }) => ({ path, reason }));
-    writeStdout(
-      `${
-        JSON.stringify({ directory: selection.directory, entries: statuses, unreadable }, null, 2)
-      }\n`,
-    );
+    const document = { directory: selection.directory, entries: statuses, unreadable };
+    writeStdout(`${JSON.stringify(document, null, 2)}\n`);
     return;
   }
   const blocks = statuses.map((status) => statusBlock(status, now));
