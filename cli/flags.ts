@@ -323,12 +323,75 @@ export const GET_TOKEN_FLAGS: readonly FlagSpec[] = [
   ...LOG_FLAGS,
 ];
 
+/**
+ * `get-token`'s flags with none required, so that `status`, `logout` and `doctor` take a
+ * kubeconfig's arguments unchanged, or none at all.
+ */
+const GET_TOKEN_FLAGS_OPTIONAL: readonly FlagSpec[] = GET_TOKEN_FLAGS.map(
+  ({ required: _, ...spec }) => spec,
+);
+
+/** `status`: list the cached identities. */
+export const STATUS_FLAGS: readonly FlagSpec[] = [
+  ...GET_TOKEN_FLAGS_OPTIONAL,
+  {
+    name: "output",
+    short: "o",
+    kind: "string",
+    description: "Output format",
+    choices: ["text", "json"],
+    defaultText: "text",
+  },
+];
+
+/** `logout`: revoke and delete cached tokens. */
+export const LOGOUT_FLAGS: readonly FlagSpec[] = GET_TOKEN_FLAGS_OPTIONAL;
+
+/** The kubeconfig file, as kubectl's `--kubeconfig`. */
+const KUBECONFIG_FLAG: FlagSpec = {
+  name: "kubeconfig",
+  kind: "string",
+  description: "Path to the kubeconfig file",
+  defaultText: "$KUBECONFIG or ~/.kube/config",
+};
+
+/** `doctor`: check the configuration, one line per check. */
+export const DOCTOR_FLAGS: readonly FlagSpec[] = [...GET_TOKEN_FLAGS_OPTIONAL, KUBECONFIG_FLAG];
+
+/** `setup`'s flags for writing the kubeconfig itself instead of printing the command. */
+export const SETUP_KUBECONFIG_FLAGS: readonly FlagSpec[] = [
+  {
+    name: "write-kubeconfig",
+    kind: "bool",
+    description: "Write the user (and with --context-name, a context) into the kubeconfig",
+  },
+  KUBECONFIG_FLAG,
+  {
+    name: "kubeconfig-user",
+    kind: "string",
+    description: "[--write-kubeconfig] Name of the kubeconfig user to write",
+    defaultText: "oidc",
+  },
+  {
+    name: "context-name",
+    kind: "string",
+    description: "[--write-kubeconfig] Also write a context of this name for the user",
+  },
+  {
+    name: "cluster",
+    kind: "string",
+    description: "[--write-kubeconfig] The cluster of the context (with --context-name)",
+  },
+];
+
 /** `setup`: log in once and print the claims and the kubeconfig instructions. */
 export const SETUP_FLAGS: readonly FlagSpec[] = [
   ...PROVIDER_FLAGS,
+  ...TOKEN_CACHE_FLAGS,
   ...TLS_FLAGS,
   ...PKCE_FLAGS,
   ...AUTHENTICATION_FLAGS,
+  ...SETUP_KUBECONFIG_FLAGS,
   ...LOG_FLAGS,
 ];
 

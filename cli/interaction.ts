@@ -17,7 +17,8 @@ export function interactionFor(execInfo: ExecInfo, logger: Logger): Interaction 
     return {
       logger,
       notInteractiveReason:
-        "kubectl runs the plugin without stdin (interactiveMode: Never in the kubeconfig)",
+        "kubectl runs the plugin without stdin (interactiveMode: Never in the kubeconfig; " +
+        "set interactiveMode: IfAvailable in the user's exec section to let the plugin ask)",
     };
   }
   return { logger, prompter: stdinPrompter };

@@ -13,13 +13,16 @@ import { CommandLineError } from "./errors.ts";
 import {
   accumulateFlag,
   CLEAN_FLAGS,
+  DOCTOR_FLAGS,
   type FlagSpec,
   type FlagValue,
   GET_TOKEN_FLAGS,
+  LOGOUT_FLAGS,
   missingRequiredFlag,
   type ParsedFlags,
   ROOT_FLAGS,
   SETUP_FLAGS,
+  STATUS_FLAGS,
 } from "./flags.ts";
 import { writeStderrLine, writeStdout } from "./logger.ts";
 import { VERSION } from "./version.ts";
@@ -50,6 +53,24 @@ const COMMANDS: readonly CommandSpec[] = [
     summary: "Delete the token cache (files and keyring)",
     flags: CLEAN_FLAGS,
     run: async (flags) => (await import("./clean.ts")).runClean(flags),
+  },
+  {
+    name: "status",
+    summary: "List the cached identities and when their tokens expire (never the tokens)",
+    flags: STATUS_FLAGS,
+    run: async (flags) => (await import("./status.ts")).runStatus(flags),
+  },
+  {
+    name: "logout",
+    summary: "Revoke the cached tokens at the provider and delete them (all, without flags)",
+    flags: LOGOUT_FLAGS,
+    run: async (flags) => (await import("./logout.ts")).runLogout(flags),
+  },
+  {
+    name: "doctor",
+    summary: "Check the provider, ports, cache, permissions and kubeconfig, one line each",
+    flags: DOCTOR_FLAGS,
+    run: async (flags) => (await import("./doctor.ts")).runDoctor(flags),
   },
 ];
 

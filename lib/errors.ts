@@ -84,3 +84,9 @@ export class PermissionError extends KubeloginError {
 
 /** Interactive input was needed but is not available (no TTY, kubectl said non-interactive). */
 export class NotInteractiveError extends KubeloginError {}
+
+/** `doctor` found problems; each was reported on its own line before this error. */
+export class CheckFailedError extends KubeloginError {
+  /** Stable identifier for scripts and tests. */
+  readonly code = "CHECK_FAILED";
+}

@@ -35,18 +35,25 @@ export interface OidcAuthProvider {
   refreshToken?: string;
 }
 
-type YamlMap = Record<string, unknown>;
+/** A YAML mapping, its values unchecked. */
+export type YamlMap = Record<string, unknown>;
 
 interface LoadedFile {
   path: string;
   document: YamlMap;
 }
 
-function isMap(value: unknown): value is YamlMap {
+/** Whether a YAML value is a mapping. */
+export function isMap(value: unknown): value is YamlMap {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function parseYaml(path: string, text: string): YamlMap {
+/**
+ * Parses a kubeconfig file's text; empty text is an empty document.
+ *
+ * @throws {UsageError} when it is not YAML or not a mapping
+ */
+export function parseYaml(path: string, text: string): YamlMap {
   let document: unknown;
   try {
     document = load(text);
@@ -150,13 +157,15 @@ function contextUser(files: readonly LoadedFile[], context: string | undefined):
   throw new UsageError(`no context ${contextName} with a user in the kubeconfig`);
 }
 
-function namedEntry(document: YamlMap, list: string, name: string): YamlMap | undefined {
+/** The entry of a named list (`users`, `contexts`, `clusters`) with the given name. */
+export function namedEntry(document: YamlMap, list: string, name: string): YamlMap | undefined {
   const entries = document[list];
   if (!Array.isArray(entries)) return undefined;
   return entries.find((item): item is YamlMap => isMap(item) && item.name === name);
 }
 
-async function readIfPresent(path: string): Promise<string | undefined> {
+/** A file's text, or `undefined` when it does not exist. */
+export async function readIfPresent(path: string): Promise<string | undefined> {
   try {
     return await Deno.readTextFile(path);
   } catch (error) {

@@ -15,6 +15,8 @@ export interface ProviderMetadata {
   tokenEndpoint: string;
   jwksUri: string;
   deviceAuthorizationEndpoint?: string;
+  /** RFC 7009 token revocation, when the provider advertises it (RFC 8414 section 2). */
+  revocationEndpoint?: string;
   codeChallengeMethodsSupported: string[];
   idTokenSigningAlgValuesSupported: string[];
   tokenEndpointAuthMethodsSupported: string[];
@@ -50,6 +52,7 @@ export async function discover(http: ProviderHttp, issuerUrl: string): Promise<P
     tokenEndpoint: requiredString(doc, "token_endpoint", what),
     jwksUri: requiredString(doc, "jwks_uri", what),
     deviceAuthorizationEndpoint: optionalString(doc, "device_authorization_endpoint"),
+    revocationEndpoint: optionalString(doc, "revocation_endpoint") || undefined,
     codeChallengeMethodsSupported: optionalStringArray(doc, "code_challenge_methods_supported") ??
       [],
     idTokenSigningAlgValuesSupported:

@@ -19,7 +19,7 @@ import { readJsonObject } from "./json.ts";
 import type { TokenResponse } from "./token_endpoint.ts";
 
 /** Asymmetric JWS algorithms; a provider listing others (HS*, none) has them ignored. */
-const ASYMMETRIC_ALGORITHMS = new Set([
+export const ASYMMETRIC_ALGORITHMS: ReadonlySet<string> = new Set([
   "RS256",
   "RS384",
   "RS512",
@@ -34,7 +34,7 @@ const ASYMMETRIC_ALGORITHMS = new Set([
 ]);
 
 /** Leeway for `exp`/`iat`/`nbf` between this machine's clock and the provider's. */
-const CLOCK_TOLERANCE_SECONDS = 30;
+export const CLOCK_TOLERANCE_SECONDS = 30;
 
 /** What turning a token response into a {@link TokenSet} needs. */
 export interface VerifyOptions {

@@ -33,8 +33,11 @@ import { UserAgent } from "../support/user_agent.ts";
 /** Who does the person's part of a login. */
 type LoginMode = "headed" | "headless" | "scripted" | "system";
 
-/** The ID token lifetime in the demo: short, so that the refresh comes within seconds. */
-const TOKEN_TTL_SECONDS = 16;
+/**
+ * The ID token lifetime in the demo: short, so that the refresh comes within seconds, yet long
+ * enough for setup's cached token to serve the two kubectl commands after it.
+ */
+const TOKEN_TTL_SECONDS = 30;
 /** The plugin treats a token as expired this long before its `exp`. */
 const EXPIRY_MARGIN_SECONDS = 10;
 /** The page the plugin's local server shows after a login. */
@@ -250,25 +253,25 @@ async function demo(requestedMode: string): Promise<string> {
   assertKubectlSucceeded(setup, "setup");
   showOutput(setup);
   const setCredentials = setCredentialsCommand(setup.stdout);
-  say("setup does not cache the token. Now run the kubeconfig command it printed:");
+  const issuedAt = idp.requestsTo("/token").at(-1)?.time ?? Date.now();
+  say("setup cached the token it got. Now run the kubeconfig command it printed:");
   showCommand(setCredentials);
   const configured = await client.kubectl(setCredentials.slice(1));
   assertKubectlSucceeded(configured, "kubectl config");
   showOutput(configured);
 
-  step("kubectl auth whoami: the first command through the plugin logs in");
+  step("kubectl auth whoami: the first command through the plugin, with setup's token");
   idp.clearRequests();
   showCommand(["kubectl", "auth", "whoami"]);
   const whoami = await client.kubectl(["auth", "whoami"], { browser: person, timeoutMs });
   assertKubectlSucceeded(whoami, "kubectl auth whoami");
   showOutput(whoami);
-  say("kubectl ran `kubectl together-login get-token …`. With nothing cached, the plugin");
-  say("opened the browser, got an ID token for the code, verified it, stored it encrypted");
-  say("in its token cache ($KUBECACHEDIR/oidc-login, inside the temporary directory), and");
-  say("handed it to kubectl. The API server checked the token's signature against the");
-  say("provider's keys and took the user name and groups from its claims.");
+  say("kubectl ran `kubectl together-login get-token …`. setup had stored its verified ID");
+  say("token, encrypted, in the token cache ($KUBECACHEDIR/oidc-login, inside the temporary");
+  say("directory) under the key these flags give, so the plugin handed it to kubectl without");
+  say("a browser. The API server checked the token's signature against the provider's keys");
+  say("and took the user name and groups from its claims.");
   say(providerSummary(idp));
-  const issuedAt = idp.requestsTo("/token").at(-1)?.time ?? Date.now();
 
   step("kubectl get pods: the cached token, no browser, no provider");
   idp.clearRequests();

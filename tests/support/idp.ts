@@ -114,6 +114,10 @@ export interface TestIdpOptions {
   port?: number;
   /** The `issuer` the discovery document names, when a test wants it to differ. */
   advertisedIssuer?: string;
+  /** Extends the provider's configuration before it starts (see tests/support/idp/). */
+  configure?: (configuration: Configuration) => void;
+  /** Rewrites every answer the front sends (see tests/support/idp/). */
+  rewriteResponse?: (response: Response) => Response;
 }
 
 /** One request the provider saw. Secrets, codes and tokens are redacted. */
@@ -669,6 +673,7 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
     extraParams: ["audience"],
   };
 
+  options.configure?.(configuration);
   const provider = new Provider(issuer, configuration);
   // The front passes the public scheme and host on; URLs the provider builds must use them.
   provider.proxy = true;
@@ -770,7 +775,7 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
       }
     }
     entry.status = response.status;
-    return response;
+    return options.rewriteResponse?.(response) ?? response;
   };
 
   let closed: Promise<void> | undefined;

@@ -1,0 +1,87 @@
+/**
+ * The `logout` use case for one cached entry: revoke its tokens at the provider (RFC 7009) when
+ * the provider offers revocation, then delete the entry whatever the provider said, so a logout
+ * never leaves a usable token on this machine.
+ *
+ * @module
+ */
+
+import type { CacheEntry } from "./cache/entries.ts";
+import { lockFilePath } from "./cache/lock.ts";
+import { dirnameOf } from "./path.ts";
+import { openProviderSession, type ProviderOptions } from "./oidc/provider.ts";
+import { type RevocableTokenType, revokeToken } from "./oidc/revoke.ts";
+
+/** What happened at the provider. */
+export type RevocationOutcome =
+  /** Every token held was revoked (possibly none: an entry without a refresh token). */
+  | { kind: "revoked"; tokens: RevocableTokenType[]; endpoint: string }
+  /** Discovery advertises no `revocation_endpoint`. */
+  | { kind: "unsupported" }
+  /** Discovery or a revocation request failed; `reason` is free of secrets. */
+  | { kind: "failed"; reason: string; tokens: RevocableTokenType[] }
+  /** The entry does not say whose token it is, so there is no provider to ask. */
+  | { kind: "unknown-provider" };
+
+/** What {@link logoutEntry} did. */
+export interface LogoutResult {
+  revocation: RevocationOutcome;
+  /** `false` when the entry was already gone. */
+  deleted: boolean;
+}
+
+/**
+ * Revokes and deletes one entry.
+ *
+ * @param provider how to reach the entry's provider; `undefined` when it is not known
+ * @param accessTokenHeld whether the entry's token is an access token
+ *   (`--oidc-use-access-token`), which is revocable; an ID token is not
+ */
+export async function logoutEntry(
+  entry: CacheEntry,
+  provider: ProviderOptions | undefined,
+  accessTokenHeld: boolean,
+): Promise<LogoutResult> {
+  const revocation = provider
+    ? await revokeEntry(entry, provider, accessTokenHeld)
+    : { kind: "unknown-provider" as const };
+  let deleted = true;
+  try {
+    await Deno.remove(entry.path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    deleted = false;
+  }
+  await Deno.remove(lockFilePath(dirnameOf(entry.path), entry.keyId)).catch(() => {});
+  return { revocation, deleted };
+}
+
+async function revokeEntry(
+  entry: CacheEntry,
+  provider: ProviderOptions,
+  accessTokenHeld: boolean,
+): Promise<RevocationOutcome> {
+  const tokens: [string, RevocableTokenType][] = [];
+  if (entry.tokenSet.refreshToken) tokens.push([entry.tokenSet.refreshToken, "refresh_token"]);
+  if (accessTokenHeld) tokens.push([entry.tokenSet.token, "access_token"]);
+  const revoked: RevocableTokenType[] = [];
+  try {
+    using session = await openProviderSession(provider);
+    const endpoint = session.metadata.revocationEndpoint;
+    if (!endpoint) return { kind: "unsupported" };
+    for (const [token, type] of tokens) {
+      await revokeToken(
+        session.http,
+        { ...session.metadata, revocationEndpoint: endpoint },
+        session.client,
+        token,
+        type,
+      );
+      revoked.push(type);
+    }
+    return { kind: "revoked", tokens: revoked, endpoint };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return { kind: "failed", reason, tokens: revoked };
+  }
+}
