@@ -84,3 +84,20 @@ export class PermissionError extends KubeloginError {
 
 /** Interactive input was needed but is not available (no TTY, kubectl said non-interactive). */
 export class NotInteractiveError extends KubeloginError {}
+
+/**
+ * Refreshing the token failed for a reason that may pass (the provider unreachable, slow, or
+ * answering 5xx): the cached entry and its refresh token are kept for the next try. The original
+ * error is the `cause`.
+ */
+export class RefreshFailedError extends ProviderError {
+  /** Stable identifier of this failure. */
+  readonly code = "refresh_failed";
+  /** @param cause the transport or provider error of the refresh request */
+  constructor(cause: Error & { status?: number }) {
+    super(`could not refresh the token (the cached token is kept): ${cause.message}`, {
+      cause,
+      status: cause.status,
+    });
+  }
+}
