@@ -17,7 +17,7 @@ for (const fixture of PROVIDER_FIXTURES) {
   const unavailable = await fixture.unavailable();
   const gate = toolGate([
     kubectl.ok ? undefined : kubectl.reason,
-    chromium.reason,
+    fixture.drivesBrowser ? chromium.reason : undefined,
     unavailable,
   ]);
   const skipped = fixture.requiredInCi ? gate.ignore : Boolean(unavailable) || gate.ignore;

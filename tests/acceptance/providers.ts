@@ -63,6 +63,8 @@ export interface ProviderFixture {
   unavailable(): Promise<string | undefined>;
   /** Whether a missing tool is a failure under `CI=true` (false: the fixture needs an account). */
   requiredInCi: boolean;
+  /** Whether Chromium logs in (false: a person does). */
+  drivesBrowser: boolean;
   start(): Promise<AcceptanceProvider>;
 }
 
@@ -73,6 +75,7 @@ export const OIDC_PROVIDER: ProviderFixture = {
   name: "oidc-provider",
   unavailable: () => Promise.resolve(undefined),
   requiredInCi: true,
+  drivesBrowser: true,
   async start() {
     const idp = await startTestIdp(SECRET_CLIENTS_OPTIONS);
     return {
@@ -99,6 +102,7 @@ export const LEMONLDAP: ProviderFixture = {
   name: "LemonLDAP::NG",
   unavailable: async () => (await lemonLdapAvailability()).reason,
   requiredInCi: true,
+  drivesBrowser: true,
   async start() {
     const llng = await startLemonLdap();
     return {
@@ -136,6 +140,7 @@ export const EXTERNAL: ProviderFixture = {
     ),
   // CI has no account at anyone's provider.
   requiredInCi: false,
+  drivesBrowser: Boolean(env("ACCEPTANCE_LOGIN_USERNAME") && env("ACCEPTANCE_LOGIN_PASSWORD")),
   start() {
     const username = env("ACCEPTANCE_LOGIN_USERNAME");
     const password = env("ACCEPTANCE_LOGIN_PASSWORD");

@@ -25,6 +25,7 @@ import {
 } from "../support/cluster.ts";
 import { startApiServer } from "../support/apiserver.ts";
 import { parseExecCredential } from "../support/plugin.ts";
+import type { TokenSet } from "../../lib/token_set.ts";
 import type { AcceptanceProvider } from "./providers.ts";
 
 const ARTIFACTS_DIR = new URL("../../artifacts/acceptance-test", import.meta.url).pathname;
@@ -229,9 +230,7 @@ async function entryBytes(client: KubectlClient): Promise<Uint8Array> {
   return await Deno.readFile(client.sandbox.diskCache().entryPath(keyId));
 }
 
-type CachedTokenSet = { token: string; expiresAt: number; refreshToken?: string };
-
-async function cachedTokenSet(client: KubectlClient, flags: string[]): Promise<CachedTokenSet> {
+async function cachedTokenSet(client: KubectlClient, flags: string[]): Promise<TokenSet> {
   const keyId = await client.sandbox.keyIdFor(flags);
   const read = await client.sandbox.diskCache().read(keyId);
   assert.ok(read.hit, `the cache entry cannot be read: ${!read.hit && read.reason}`);
@@ -248,12 +247,12 @@ async function expireCachedToken(
   client: KubectlClient,
   flags: string[],
   refreshToken?: string,
-): Promise<CachedTokenSet> {
+): Promise<TokenSet> {
   const before = await cachedTokenSet(client, flags);
   await client.sandbox.seedEntry(flags, {
     ...before,
     expiresAt: Date.now() - 60_000,
     ...(refreshToken ? { refreshToken } : {}),
-  } as never);
+  });
   return before;
 }

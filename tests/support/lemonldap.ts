@@ -40,7 +40,7 @@ export const LEMONLDAP_PACKAGES = "lemonldap-ng lemonldap-ng-fastcgi-server ngin
 /** A Demo user of LemonLDAP::NG. */
 export const DWHO = { username: "dwho", password: "dwho" } as const;
 /** How long the processes have to come up. */
-const START_TIMEOUT_MS = 30_000;
+const START_TIMEOUT_MS = 90_000;
 
 /** Options of {@link startLemonLdap}. */
 export interface LemonLdapOptions {
@@ -106,13 +106,16 @@ export async function startLemonLdap(options: LemonLdapOptions = {}): Promise<Le
       globalThis.removeEventListener("unload", onUnload);
       stopAll();
       await Promise.all(processes.map((child) => bounded(child.status, 10_000, child)));
-      await Deno.remove(root, { recursive: true }).catch(() => {});
+      // LEMONLDAP_KEEP=1 keeps the configuration and logs for a look after the test.
+      if (Deno.env.get("LEMONLDAP_KEEP") !== "1") {
+        await Deno.remove(root, { recursive: true }).catch(() => {});
+      }
     })();
     return closed;
   };
   try {
     const asRoot = Deno.uid() === 0;
-    const [port, ...callbackPorts] = await freePorts(1 + (options.callbackPortCount ?? 2));
+    const [port, ...callbackPorts] = freePorts(1 + (options.callbackPortCount ?? 2));
     const layout: LemonLdapLayout = {
       root,
       port,
@@ -226,14 +229,14 @@ async function run(command: string, args: string[]): Promise<string> {
 }
 
 /** Ports that were free a moment ago (held together, so they differ). */
-async function freePorts(count: number): Promise<number[]> {
+function freePorts(count: number): number[] {
   const listeners = Array.from(
     { length: count },
     () => Deno.listen({ hostname: "127.0.0.1", port: 0 }),
   );
   const ports = listeners.map((listener) => (listener.addr as Deno.NetAddr).port);
   for (const listener of listeners) listener.close();
-  return await Promise.resolve(ports);
+  return ports;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -248,7 +251,8 @@ async function exists(path: string): Promise<boolean> {
 async function discoveryAnswers(issuer: string): Promise<boolean> {
   try {
     const response = await fetch(`${issuer}/.well-known/openid-configuration`, {
-      signal: AbortSignal.timeout(5_000),
+      // The first request to a worker loads the portal: seconds on a busy machine.
+      signal: AbortSignal.timeout(20_000),
     });
     const body = await response.text();
     return response.ok && JSON.parse(body).issuer === issuer;
