@@ -38,28 +38,26 @@ function argsFor(issuer: string, clientId: string): string[] {
 
 const withSecret = { env: { OIDC_CLIENT_SECRET: SPECIAL_SECRET } };
 
-Deno.test("a secret with + / = : % works for a client registered for client_secret_basic", async () => {
+/** Logs in as `clientId` with the special secret, then refreshes; returns the token requests. */
+async function loginThenRefresh(clientId: string): Promise<ReturnType<typeof tokenRequests>> {
   await using idp = await startTestIdp(SECRET_CLIENTS_OPTIONS);
   await using sandbox = await PluginSandbox.create();
-  const args = argsFor(idp.issuer, BASIC_CLIENT_ID);
+  const args = argsFor(idp.issuer, clientId);
   tokenOf(await runWithLogin(sandbox, args, withSecret));
   await expireEntry(sandbox, args);
   tokenOf(await sandbox.run(args, withSecret));
-  assert.deepEqual(tokenRequests(idp.requestsTo("/token")), [
+  return tokenRequests(idp.requestsTo("/token"));
+}
+
+Deno.test("a secret with + / = : % works for a client registered for client_secret_basic", async () => {
+  assert.deepEqual(await loginThenRefresh(BASIC_CLIENT_ID), [
     ["authorization_code", "basic", 200],
     ["refresh_token", "basic", 200],
   ]);
 });
 
 Deno.test("Basic refused with invalid_client is retried once with client_secret_post", async () => {
-  await using idp = await startTestIdp(SECRET_CLIENTS_OPTIONS);
-  await using sandbox = await PluginSandbox.create();
-  const args = argsFor(idp.issuer, POST_CLIENT_ID);
-  tokenOf(await runWithLogin(sandbox, args, withSecret));
-  await expireEntry(sandbox, args);
-  tokenOf(await sandbox.run(args, withSecret));
-  const requests = idp.requestsTo("/token");
-  assert.deepEqual(tokenRequests(requests), [
+  assert.deepEqual(await loginThenRefresh(POST_CLIENT_ID), [
     ["authorization_code", "basic", 401],
     ["authorization_code", "post", 200],
     ["refresh_token", "basic", 401],
