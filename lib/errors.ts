@@ -93,7 +93,11 @@ export class NotInteractiveError extends KubeloginError {}
 export class RefreshFailedError extends ProviderError {
   /** Stable identifier of this failure. */
   readonly code = "refresh_failed";
-  /** @param cause the transport or provider error of the refresh request */
+  /**
+   * Wraps the failure of a refresh request.
+   *
+   * @param cause the transport or provider error of the refresh request
+   */
   constructor(cause: Error & { status?: number }) {
     super(`could not refresh the token (the cached token is kept): ${cause.message}`, {
       cause,
