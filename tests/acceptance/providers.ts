@@ -77,7 +77,7 @@ export const OIDC_PROVIDER: ProviderFixture = {
   requiredInCi: true,
   drivesBrowser: true,
   async start() {
-    const idp = await startTestIdp(SECRET_CLIENTS_OPTIONS);
+    const idp = await startTestIdp({ ...SECRET_CLIENTS_OPTIONS, idTokenTtlSec: 600 });
     return {
       issuerUrl: idp.issuer,
       clientId: PUBLIC_CLIENT_ID,
@@ -104,7 +104,7 @@ export const LEMONLDAP: ProviderFixture = {
   requiredInCi: true,
   drivesBrowser: true,
   async start() {
-    const llng = await startLemonLdap();
+    const llng = await startLemonLdap({ tokenTtlSec: 600 });
     return {
       issuerUrl: llng.issuer,
       clientId: LEMONLDAP_PUBLIC_CLIENT_ID,
