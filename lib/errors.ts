@@ -99,9 +99,7 @@ export class RefreshFailedError extends ProviderError {
    * @param cause the transport or provider error of the refresh request
    */
   constructor(cause: Error & { status?: number }) {
-    super(`could not refresh the token (the cached token is kept): ${cause.message}`, {
-      cause,
-      status: cause.status,
-    });
+    const message = "could not refresh the token (the refresh token is kept for the next try)";
+    super(`${message}: ${cause.message}`, { cause, status: cause.status });
   }
 }

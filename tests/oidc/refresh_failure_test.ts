@@ -79,7 +79,10 @@ for (const [status, error] of TRANSIENT) {
       : `token request failed: HTTP ${status}`;
     assert.match(
       result.stderr,
-      new RegExp(`^error: could not refresh the token \\(the cached token is kept\\): ${why}`, "m"),
+      new RegExp(
+        `^error: could not refresh the token \\(the refresh token is kept for the next try\\): ${why}`,
+        "m",
+      ),
     );
     assert.doesNotMatch(result.stderr, /^Open http/m, "a transient failure must not log in");
     assert.deepEqual(await entryBytes(sandbox), before);
