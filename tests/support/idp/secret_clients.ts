@@ -40,8 +40,7 @@ const clients: readonly ClientMetadata[] = [
  */
 function refuseBasicForPostClient(provider: Provider): void {
   provider.use(async (ctx, next) => {
-    const basic = /^Basic\s+(\S+)$/i.exec(ctx.get("authorization"));
-    const id = basic ? decodeURIComponent(atob(basic[1]).split(":")[0]) : undefined;
+    const id = basicClientId(ctx.get("authorization"));
     if (ctx.method === "POST" && ctx.path === "/token" && id === POST_CLIENT_ID) {
       ctx.status = 401;
       ctx.body = { error: "invalid_client", error_description: "client authentication failed" };
@@ -49,6 +48,17 @@ function refuseBasicForPostClient(provider: Provider): void {
     }
     await next();
   });
+}
+
+/** The client id of HTTP Basic credentials; a malformed header is left to the provider. */
+function basicClientId(header: string): string | undefined {
+  const basic = /^Basic\s+(\S+)$/i.exec(header);
+  if (!basic) return undefined;
+  try {
+    return decodeURIComponent(atob(basic[1]).split(":")[0]);
+  } catch {
+    return undefined;
+  }
 }
 
 /** `startTestIdp` options registering both clients and the post client's refusal of Basic. */
