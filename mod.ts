@@ -56,6 +56,7 @@ export {
   OidcError,
   PermissionError,
   ProviderError,
+  RefreshFailedError,
   TokenVerificationError,
   UsageError,
 } from "./lib/errors.ts";

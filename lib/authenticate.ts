@@ -6,7 +6,7 @@
  * @module
  */
 
-import { OidcError } from "./errors.ts";
+import { OidcError, ProviderError, RefreshFailedError } from "./errors.ts";
 import type { Interaction } from "./interaction.ts";
 import type { LoginOptions } from "./login_options.ts";
 import { login } from "./oidc/login.ts";
@@ -35,8 +35,12 @@ export interface AuthenticateResult {
 }
 
 /**
- * Refreshes or logs in. Only `invalid_grant` on refresh leads to a new login: a network failure
- * or a provider error is reported as it is, so a flaky network never opens a browser window.
+ * Refreshes or logs in. An OAuth error with a 4xx status on the refresh (`invalid_grant`, and
+ * also `invalid_request`, which LemonLDAP::NG answers for a refresh token it no longer knows,
+ * `unauthorized_client`, `invalid_scope`, ...) means this refresh token will never work: it is
+ * dropped and the user logs in. Anything else (network, timeout, 5xx, 408, 429, a malformed
+ * answer) may pass: it is reported as a {@link RefreshFailedError} and the cache is kept, so a
+ * flaky network never opens a browser window.
  */
 export async function authenticate(input: AuthenticateInput): Promise<AuthenticateResult> {
   const { logger } = input.interaction;
@@ -47,12 +51,26 @@ export async function authenticate(input: AuthenticateInput): Promise<Authentica
       const tokenSet = await refreshTokenSet(session, input.refreshToken);
       return { tokenSet, via: "refresh" };
     } catch (error) {
-      if (!(error instanceof OidcError) || error.error !== "invalid_grant") throw error;
-      logger.debug(`the refresh token was rejected (${error.message}); logging in again`);
+      if (!refreshTokenRejected(error)) {
+        // Only the provider's failures are wrapped: a missing permission or a token that fails
+        // verification keeps its own error and message.
+        const transient = error instanceof ProviderError || error instanceof OidcError;
+        throw transient ? new RefreshFailedError(error) : error;
+      }
+      // Said at every level: it explains why a browser window opens.
+      logger.info(`Could not refresh the token (${error.message}); logging in again`);
       await input.onRefreshTokenRejected?.();
     }
   }
   logger.debug(`logging in with the ${input.login.grantType} grant`);
   const tokenSet = await login(session, input.login, input.interaction);
   return { tokenSet, via: "login" };
+}
+
+/** Whether the provider refused this refresh token for good, rather than failing for a while. */
+function refreshTokenRejected(error: unknown): error is OidcError {
+  if (!(error instanceof OidcError)) return false;
+  // Without a status the error did not come over HTTP from the token endpoint.
+  const status = error.status ?? 0;
+  return status >= 400 && status < 500 && status !== 408 && status !== 429;
 }

@@ -90,3 +90,22 @@ export class CheckFailedError extends KubeloginError {
   /** Stable identifier for scripts and tests. */
   readonly code = "CHECK_FAILED";
 }
+
+/**
+ * Refreshing the token failed for a reason that may pass (the provider unreachable, slow, or
+ * answering 5xx): the cached entry and its refresh token are kept for the next try. The original
+ * error is the `cause`.
+ */
+export class RefreshFailedError extends ProviderError {
+  /** Stable identifier of this failure. */
+  readonly code = "refresh_failed";
+  /**
+   * Wraps the failure of a refresh request.
+   *
+   * @param cause the transport or provider error of the refresh request
+   */
+  constructor(cause: Error & { status?: number }) {
+    const message = "could not refresh the token (the refresh token is kept for the next try)";
+    super(`${message}: ${cause.message}`, { cause, status: cause.status });
+  }
+}

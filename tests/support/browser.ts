@@ -187,13 +187,16 @@ export class TestBrowser implements AsyncDisposable {
   }
 }
 
-/** Username fields of common providers' login forms, the test provider's first. */
+/**
+ * A username field, found by its autocomplete hint or its type rather than by one name (`login`
+ * at the test provider, `user` at LemonLDAP::NG, `username` at Keycloak, `loginfmt` at Entra).
+ * A text input named like a code is a device user-code field, not a username.
+ */
 const USERNAME_FIELDS = [
-  "input[name=login]",
-  "input[name=username]",
   "input[autocomplete=username]",
   "input[type=email]",
-  "input[name=email]",
+  "input[type=text]:not([name*=code i])",
+  "input:not([type]):not([name*=code i])",
 ].join(", ");
 
 /** How long the whole login may take, redirects included. */
@@ -240,8 +243,12 @@ export async function fillLoginForms(
       await onStep("done");
       return text;
     }
-    const username = page.locator(USERNAME_FIELDS).first();
-    const password = page.locator("input[type=password]").first();
+    const password = page.locator("input[type=password]").filter({ visible: true }).first();
+    // With a password on the page, the username is the one in the password's form.
+    const scope = await password.count().catch(() => 0) > 0
+      ? page.locator("form").filter({ has: password }).first()
+      : page;
+    const username = scope.locator(USERNAME_FIELDS).filter({ visible: true }).first();
     const submit = page.locator("form [type=submit], form button:not([type])").first();
     // The same page twice in a row means the last click is still navigating: wait instead.
     const here = `${page.url()}\n${text}`;

@@ -31,6 +31,7 @@ import { parseArgs } from "node:util";
 import Provider, {
   type Adapter,
   type AdapterPayload,
+  type ClientMetadata,
   type Configuration,
   errors,
   type Interaction,
@@ -118,6 +119,10 @@ export interface TestIdpOptions {
   configure?: (configuration: Configuration) => void;
   /** Rewrites every answer the front sends (see tests/support/idp/). */
   rewriteResponse?: (response: Response) => Response;
+  /** More clients to register (see tests/support/idp/secret_clients.ts). */
+  extraClients?: readonly ClientMetadata[];
+  /** Called with the provider before it serves, to add middleware (a provider's quirks). */
+  configureProvider?: (provider: Provider) => void;
 }
 
 /** One request the provider saw. Secrets, codes and tokens are redacted. */
@@ -167,8 +172,8 @@ export interface TestIdp extends AsyncDisposable {
   setIdTokenTtl(seconds: number): void;
   /** Makes every refresh token issued so far invalid (`invalid_grant`). */
   revokeRefreshTokens(): void;
-  /** Answers the next refresh token request with this status and no OAuth error (an outage). */
-  failNextRefresh(status?: number): void;
+  /** Answers the next refresh token request with this status, and this OAuth error if given. */
+  failNextRefresh(status?: number, oauthError?: string): void;
   /** Answers the next token request, whatever its grant, with this status and no OAuth error. */
   failNextTokenRequest(status?: number): void;
   /** Answers the next device-code poll with `slow_down`. */
@@ -544,6 +549,7 @@ function allowLoopbackRedirects(provider: Provider): void {
 export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestIdp> {
   let idTokenTtl = options.idTokenTtlSec ?? 3600;
   let failRefresh: number | undefined;
+  let failRefreshError: string | undefined;
   let failToken: number | undefined;
   let slowDown = false;
   let foreignJwks = false;
@@ -596,6 +602,7 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
         grant_types: ["client_credentials"],
         response_types: [],
       },
+      ...options.extraClients ?? [],
     ],
     jwks: { keys: [signing.privateJwk as ProviderJwk] },
     cookies: { keys: ["test-idp-cookie-key, not a secret"] },
@@ -679,6 +686,7 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
   provider.proxy = true;
   allowLoopbackRedirects(provider);
   registerPasswordGrant(provider);
+  options.configureProvider?.(provider);
   const interactions = interactionRoutes(provider);
   provider.use(async (ctx, next) => {
     if (ctx.path.startsWith("/interaction/")) await interactions(ctx);
@@ -698,6 +706,8 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
       const status = failToken ?? failRefresh!;
       failToken = undefined;
       if (grantType === "refresh_token") failRefresh = undefined;
+      const error = grantType === "refresh_token" ? failRefreshError : undefined;
+      if (error) return jsonResponse(status, { error, error_description: "refused by the test" });
       return new Response("the provider is unavailable", { status });
     }
     if (slowDown && grantType === DEVICE_CODE_GRANT_TYPE) {
@@ -818,8 +828,8 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
         if (key.startsWith("RefreshToken:")) store.delete(key);
       }
     },
-    failNextRefresh: (status = 503) => {
-      failRefresh = status;
+    failNextRefresh: (status = 503, oauthError) => {
+      [failRefresh, failRefreshError] = [status, oauthError];
     },
     failNextTokenRequest: (status = 503) => {
       failToken = status;

@@ -52,6 +52,8 @@ export interface HtmlForm {
   method: string;
   /** Inputs with their current values (buttons excluded). */
   fields: [string, string][];
+  /** The `type` of each named input (lower case; `text` when absent). */
+  types: Record<string, string>;
   /** The raw HTML inside the form. */
   html: string;
 }
@@ -203,7 +205,7 @@ export class UserAgent implements Disposable {
       const consentForm = forms.find(isConsentForm);
       if (loginForm && !loggedIn) {
         loggedIn = true;
-        const fields = { login: credentials.username, password: credentials.password };
+        const fields = credentialFields(loginForm, credentials);
         page = await this.submitForm(page, fields, options, loginForm);
       } else if (consentForm) {
         const decision = credentials.consent === false ? "deny" : "authorize";
@@ -243,7 +245,7 @@ export class UserAgent implements Disposable {
         if (!approve) return page;
       } else if (loginForm && !loggedIn) {
         loggedIn = true;
-        const fields = { login: credentials.username, password: credentials.password };
+        const fields = credentialFields(loginForm, credentials);
         page = await this.submitForm(page, fields, {}, loginForm);
       } else if (consentForm) {
         const decision = credentials.consent === false ? "deny" : "authorize";
@@ -277,12 +279,14 @@ export function parseForms(html: string): HtmlForm[] {
   const forms: HtmlForm[] = [];
   for (const match of html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/gi)) {
     const fields: [string, string][] = [];
+    const types: Record<string, string> = {};
     for (const input of match[2].matchAll(/<input\b([^>]*)>/gi)) {
       const name = attribute(input[1], "name");
       const type = (attribute(input[1], "type") ?? "text").toLowerCase();
       if (name === undefined || ["submit", "button", "image", "reset", "file"].includes(type)) {
         continue;
       }
+      types[name] ??= type;
       if ((type === "checkbox" || type === "radio") && !/\bchecked\b/i.test(input[1])) continue;
       fields.push([name, attribute(input[1], "value") ?? ""]);
     }
@@ -290,6 +294,7 @@ export function parseForms(html: string): HtmlForm[] {
       action: attribute(match[1], "action") ?? "",
       method: (attribute(match[1], "method") ?? "get").toLowerCase(),
       fields,
+      types,
       html: match[2],
     });
   }
@@ -317,7 +322,22 @@ function hasField(form: HtmlForm, name: string): boolean {
 }
 
 function isLoginForm(form: HtmlForm): boolean {
-  return hasField(form, "password");
+  return Object.values(form.types).includes("password");
+}
+
+/**
+ * The login form's fields filled in. The username field is found by type, not by one name
+ * (`login` at the test provider, `user` at LemonLDAP::NG, `username` at Keycloak): the first
+ * text or email input of the form that holds the password input.
+ */
+function credentialFields(form: HtmlForm, credentials: Credentials): Record<string, string> {
+  const names = Object.keys(form.types);
+  const password = names.find((name) => form.types[name] === "password")!;
+  const username = names.find((name) => ["text", "email"].includes(form.types[name]));
+  return {
+    ...(username ? { [username]: credentials.username } : {}),
+    [password]: credentials.password,
+  };
 }
 
 function isConsentForm(form: HtmlForm): boolean {
