@@ -12,6 +12,7 @@ import { AuthenticationError, OidcError, UsageError } from "../errors.ts";
 import { requirePermission, toPermissionError } from "../permissions.ts";
 import { bindListeners, type BoundListener } from "./loopback_listen.ts";
 import { randomToken } from "./random.ts";
+import { stripControlCharacters } from "../text.ts";
 
 /** Options of {@link startLoopbackServer}. */
 export interface LoopbackServerOptions {
@@ -180,9 +181,10 @@ class Server implements LoopbackServer {
           return page(400, "Login failed", "The response does not belong to this login.");
         }
         const iss = params.get("iss") ?? undefined;
-        const error = params.get("error");
+        const error = stripControlCharacters(params.get("error") ?? "");
         if (error) {
-          const description = params.get("error_description") ?? undefined;
+          const raw = params.get("error_description");
+          const description = raw === null ? undefined : stripControlCharacters(raw);
           settle(() => reject(new OidcError("authorization", error, description)));
           return page(400, "Login failed", `The provider answered: ${error}`);
         }
