@@ -129,8 +129,9 @@ class Server implements LoopbackServer {
 
   /** Refuses a foreign `Host` (DNS rebinding: a web page whose name resolves to 127.0.0.1). */
   #handle(request: Request): Response {
-    const host = request.headers.get("host")?.toLowerCase();
-    if (!host || !this.#allowedHosts.has(host)) {
+    // HTTP/2 (negotiated over TLS) carries the host as :authority, which Deno puts in the URL.
+    const host = (request.headers.get("host") ?? new URL(request.url).host).toLowerCase();
+    if (!this.#allowedHosts.has(host)) {
       return new Response("Misdirected Request", { status: 421 });
     }
     return this.#handler(request);
