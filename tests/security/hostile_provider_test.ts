@@ -13,6 +13,7 @@ import { type HostileIdpOptions, startHostileIdp } from "../support/hostile_idp.
 import { PluginSandbox } from "../support/plugin.ts";
 
 const ESC = "\u001b";
+// deno-lint-ignore no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
 function args(issuer: string, ...extra: string[]): string[] {
