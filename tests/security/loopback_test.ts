@@ -111,7 +111,7 @@ Deno.test({
       using squatter = Deno.listen({ hostname: "::1", port: 0 });
       const squatted = squatter.addr.port;
       const plugin = sandbox.start([
-        ...getTokenArgs(idp),
+        ...getTokenArgs(idp).filter((arg) => !arg.startsWith("--listen-address")),
         `--listen-address=127.0.0.1:${squatted},127.0.0.1:0`,
       ]);
       const url = new URL(await plugin.loginUrl());
