@@ -8,25 +8,18 @@ import assert from "node:assert/strict";
 import { ProviderHttp } from "../../lib/oidc/http.ts";
 import { readJsonObject } from "../../lib/oidc/json.ts";
 import { ProviderError } from "../../lib/errors.ts";
-import { PUBLIC_CLIENT_ID, startTestIdp } from "../support/idp.ts";
-import { type HostileIdpOptions, startHostileIdp } from "../support/hostile_idp.ts";
+import { startTestIdp } from "../support/idp.ts";
+import {
+  type HostileIdpOptions,
+  pluginArgs,
+  redirectBack,
+  startHostileIdp,
+} from "../support/hostile_idp.ts";
 import { PluginSandbox } from "../support/plugin.ts";
 
 const ESC = "\u001b";
 // deno-lint-ignore no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
-
-function args(issuer: string, ...extra: string[]): string[] {
-  return [
-    "get-token",
-    `--oidc-issuer-url=${issuer}`,
-    `--oidc-client-id=${PUBLIC_CLIENT_ID}`,
-    "--skip-open-browser",
-    "--listen-address=127.0.0.1:0",
-    "--authentication-timeout-sec=30",
-    ...extra,
-  ];
-}
 
 /** A device flow provider: the device answer is `device`, every poll gets `poll`. */
 function deviceProvider(
@@ -59,7 +52,7 @@ Deno.test("issue 10 item 6: the provider's control characters never reach the te
       error: "access_denied",
       error_description: `denied${ESC}]0;title\u0007${ESC}[2J\u009b31m now`,
     }));
-    const result = await sandbox.run(args(hostile.issuer, "--grant-type=device-code"));
+    const result = await sandbox.run(pluginArgs(hostile.issuer, "--grant-type=device-code"));
     assert.equal(result.code, 1);
     // The printable rest of the code stays; the sequences lose their ESC and BEL.
     assert.match(result.stderr, /the code AB\[2J\]0;pwnedCD/);
@@ -69,17 +62,13 @@ Deno.test("issue 10 item 6: the provider's control characters never reach the te
   await t.step("authorization code flow: the error redirected back", async () => {
     await using hostile = await startHostileIdp({
       routes: {
-        "/auth": (request) => {
-          const params = new URL(request.url).searchParams;
-          const back = new URL(params.get("redirect_uri")!);
-          back.searchParams.set("error", "access_denied");
-          back.searchParams.set("error_description", `no${ESC}[2J${ESC}]0;t\u0007 way`);
-          back.searchParams.set("state", params.get("state")!);
-          return Response.redirect(back.href, 302);
-        },
+        "/auth": redirectBack({
+          error: "access_denied",
+          error_description: `no${ESC}[2J${ESC}]0;t\u0007 way`,
+        }),
       },
     });
-    const plugin = sandbox.start(args(hostile.issuer));
+    const plugin = sandbox.start(pluginArgs(hostile.issuer));
     const loginUrl = await plugin.loginUrl();
     await (await fetch(loginUrl)).body?.cancel();
     const result = await plugin.result();
@@ -101,7 +90,7 @@ Deno.test("issue 10 item 7: only https URLs (http on loopback) reach the browser
       deviceProvider({ verification_uri_complete: uri }, { error: "access_denied" }),
     );
     const result = await sandbox.run(
-      args(hostile.issuer, "--grant-type=device-code", `--browser-command=${opener}`)
+      pluginArgs(hostile.issuer, "--grant-type=device-code", `--browser-command=${opener}`)
         .filter((arg) => arg !== "--skip-open-browser"),
       { permissions: [...sandbox.permissions, `--allow-run=${opener}`] },
     );
@@ -127,7 +116,7 @@ Deno.test("issue 10 item 8: device-code polling is bounded", async (t) => {
   await using sandbox = await PluginSandbox.create();
   await t.step("an interval of 1 ms still polls at most once a second", async () => {
     await using hostile = await startHostileIdp(deviceProvider({ interval: 0.001, expires_in: 3 }));
-    const result = await sandbox.run(args(hostile.issuer, "--grant-type=device-code"));
+    const result = await sandbox.run(pluginArgs(hostile.issuer, "--grant-type=device-code"));
     assert.equal(result.code, 1);
     assert.match(result.stderr, /expired/);
     const polls = hostile.requestsTo("/token").length;
@@ -135,7 +124,7 @@ Deno.test("issue 10 item 8: device-code polling is bounded", async (t) => {
   });
   await t.step("a huge interval does not overflow into polling every millisecond", async () => {
     await using hostile = await startHostileIdp(deviceProvider({ interval: 1e10, expires_in: 2 }));
-    const result = await sandbox.run(args(hostile.issuer, "--grant-type=device-code"));
+    const result = await sandbox.run(pluginArgs(hostile.issuer, "--grant-type=device-code"));
     assert.equal(result.code, 1);
     assert.match(result.stderr, /expired/);
     const polls = hostile.requestsTo("/token").length;
@@ -162,7 +151,7 @@ Deno.test("issue 10 item 10: provider answers are capped at 1 MiB and time out n
       },
     });
     await using sandbox = await PluginSandbox.create();
-    const result = await sandbox.run(args(hostile.issuer));
+    const result = await sandbox.run(pluginArgs(hostile.issuer));
     assert.equal(result.code, 1);
     assert.match(result.stderr, /openid-configuration is larger than 1 MiB/);
   });
@@ -213,7 +202,7 @@ Deno.test("issue 10 item 11: the issuer and every endpoint must be https, except
       discovery: () => ({ token_endpoint: "http://token.example/token" }),
     });
     const result = await sandbox.run(
-      args(hostile.issuer, "--grant-type=password", "--username=u", "--password=p"),
+      pluginArgs(hostile.issuer, "--grant-type=password", "--username=u", "--password=p"),
     );
     assert.equal(result.code, 1);
     assert.match(
@@ -222,7 +211,7 @@ Deno.test("issue 10 item 11: the issuer and every endpoint must be https, except
     );
   });
   await t.step("an http issuer off this machine is refused", async () => {
-    const result = await sandbox.run(args("http://issuer.example"));
+    const result = await sandbox.run(pluginArgs("http://issuer.example"));
     assert.equal(result.code, 1);
     assert.match(result.stderr, /--oidc-issuer-url http:\/\/issuer\.example is not an https URL/);
   });
@@ -243,7 +232,7 @@ Deno.test("issue 10 item 13: extra params cannot replace the login's own paramet
     await t.step(param, async () => {
       idp.clearRequests();
       const result = await sandbox.run([
-        ...args(idp.issuer, `--oidc-auth-request-extra-params=${param}`, ...extra),
+        ...pluginArgs(idp.issuer, `--oidc-auth-request-extra-params=${param}`, ...extra),
         "--authentication-timeout-sec=3",
       ]);
       assert.equal(result.code, 1);

@@ -5,20 +5,20 @@
  */
 
 import assert from "node:assert/strict";
-import { ALICE, PUBLIC_CLIENT_ID, startTestIdp } from "../support/idp.ts";
-import { startHostileIdp } from "../support/hostile_idp.ts";
-import { PluginSandbox } from "../support/plugin.ts";
+import { ALICE, startTestIdp } from "../support/idp.ts";
+import { pluginArgs, redirectBack, startHostileIdp } from "../support/hostile_idp.ts";
+import { type PluginResult, PluginSandbox } from "../support/plugin.ts";
 import { UserAgent } from "../support/user_agent.ts";
 
-function args(issuer: string): string[] {
-  return [
-    "get-token",
-    `--oidc-issuer-url=${issuer}`,
-    `--oidc-client-id=${PUBLIC_CLIENT_ID}`,
-    "--skip-open-browser",
-    "--listen-address=127.0.0.1:0",
-    "--authentication-timeout-sec=60",
-  ];
+/** Runs `get-token` against `issuer` and signs in at the URL it prints, as Alice. */
+async function loginAgainst(issuer: string): Promise<PluginResult> {
+  await using sandbox = await PluginSandbox.create();
+  const plugin = sandbox.start(pluginArgs(issuer));
+  using agent = new UserAgent();
+  await agent.login(await plugin.loginUrl(), ALICE);
+  const result = await plugin.result();
+  assert.equal(result.code, 1, result.stderr);
+  return result;
 }
 
 Deno.test("issue 10 item 1: an iss naming another issuer stops the login before the token request", async () => {
@@ -28,12 +28,7 @@ Deno.test("issue 10 item 1: an iss naming another issuer stops the login before 
     // Everything the honest provider says, but the fake issuer and its own token endpoint.
     discovery: (base) => ({ ...real, issuer: base, token_endpoint: `${base}/token` }),
   });
-  await using sandbox = await PluginSandbox.create();
-  const plugin = sandbox.start(args(fake.issuer));
-  using agent = new UserAgent();
-  await agent.login(await plugin.loginUrl(), ALICE);
-  const result = await plugin.result();
-  assert.equal(result.code, 1, result.stderr);
+  const result = await loginAgainst(fake.issuer);
   assert.match(result.stderr, /issuer .*RFC 9207/);
   assert.equal(
     fake.requestsTo("/token").length,
@@ -51,21 +46,10 @@ Deno.test("issue 10 item 1: a provider that promises iss must send it", async ()
     }),
     routes: {
       // Answers at once with a code and no iss, as a provider mixed up with another would.
-      "/auth": (request) => {
-        const params = new URL(request.url).searchParams;
-        const back = new URL(params.get("redirect_uri")!);
-        back.searchParams.set("code", "a-code");
-        back.searchParams.set("state", params.get("state")!);
-        return Response.redirect(back.href, 302);
-      },
+      "/auth": redirectBack({ code: "a-code" }),
     },
   });
-  await using sandbox = await PluginSandbox.create();
-  const plugin = sandbox.start(args(fake.issuer));
-  using agent = new UserAgent();
-  await agent.login(await plugin.loginUrl(), ALICE);
-  const result = await plugin.result();
-  assert.equal(result.code, 1, result.stderr);
+  const result = await loginAgainst(fake.issuer);
   assert.match(result.stderr, /no iss parameter/);
   assert.equal(fake.requestsTo("/token").length, 0);
 });

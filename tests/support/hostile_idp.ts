@@ -15,6 +15,7 @@
  */
 
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose";
+import { PUBLIC_CLIENT_ID } from "./idp.ts";
 
 /** One request the hostile provider saw. */
 export interface HostileRequest {
@@ -91,6 +92,33 @@ export async function startHostileIdp(options: HostileIdpOptions = {}): Promise<
         .sign(privateKey);
     },
     [Symbol.asyncDispose]: () => server.shutdown(),
+  };
+}
+
+/** `get-token` arguments for a provider's public test client, browser closed, loopback on :0. */
+export function pluginArgs(issuer: string, ...extra: string[]): string[] {
+  return [
+    "get-token",
+    `--oidc-issuer-url=${issuer}`,
+    `--oidc-client-id=${PUBLIC_CLIENT_ID}`,
+    "--skip-open-browser",
+    "--listen-address=127.0.0.1:0",
+    "--authentication-timeout-sec=30",
+    ...extra,
+  ];
+}
+
+/**
+ * An authorization endpoint that sends the browser straight back to the redirect URI with these
+ * parameters and the request's `state`, as a provider would after the user signed in.
+ */
+export function redirectBack(answer: Record<string, string>): HostileRoute {
+  return (request) => {
+    const params = new URL(request.url).searchParams;
+    const back = new URL(params.get("redirect_uri")!);
+    for (const [name, value] of Object.entries(answer)) back.searchParams.set(name, value);
+    back.searchParams.set("state", params.get("state")!);
+    return Response.redirect(back.href, 302);
   };
 }
 
