@@ -73,13 +73,13 @@ export class FileDataKeyStore implements DataKeyStore {
   async load(): Promise<CryptoKey | undefined> {
     const ownUid = knownUid();
     try {
-      await checkPrivateDirectory(dirnameOf(this.location), ownUid);
+      checkPrivateDirectory(dirnameOf(this.location), ownUid);
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return undefined;
       throw error;
     }
     // Never read through a symlink: the key must be this user's own private file.
-    const info = await lstatRegularFile(this.location);
+    const info = lstatRegularFile(this.location);
     if (!info) return undefined;
     checkOwner(this.location, info, ownUid);
     if (info.mode !== null && Deno.build.os !== "windows" && (info.mode & 0o077) !== 0) {
@@ -88,7 +88,7 @@ export class FileDataKeyStore implements DataKeyStore {
           `run chmod 600 ${this.location}`,
       );
     }
-    const bytes = await readRegularFile(this.location);
+    const bytes = readRegularFile(this.location);
     if (!bytes) return undefined;
     return await decodeDataKey(new TextDecoder().decode(bytes));
   }
@@ -97,7 +97,7 @@ export class FileDataKeyStore implements DataKeyStore {
     const existing = await this.load();
     if (existing) return existing;
     await ensurePrivateDir(dirnameOf(this.location));
-    await checkPrivateDirectory(dirnameOf(this.location), knownUid());
+    checkPrivateDirectory(dirnameOf(this.location), knownUid());
     const encoded = newEncodedDataKey();
     // Link-free "create if absent": write a private temp file, then hard-link it into place,
     // which fails when another process created the key first; that process's key then wins.

@@ -61,7 +61,7 @@ export class EncryptedFileCache {
   async read(keyId: string): Promise<CacheReadResult> {
     try {
       // A directory others can write is the user's to fix before anything is read or cached.
-      await checkPrivateDirectory(this.directory, knownUid());
+      checkPrivateDirectory(this.directory, knownUid());
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return { hit: false, reason: "absent" };
       throw error;
@@ -69,7 +69,7 @@ export class EncryptedFileCache {
     let sealed: Uint8Array<ArrayBuffer> | undefined;
     try {
       // A symlink or FIFO planted as the entry is a miss, never followed or waited on.
-      sealed = await readRegularFile(this.entryPath(keyId));
+      sealed = readRegularFile(this.entryPath(keyId));
     } catch (error) {
       if (error instanceof Deno.errors.NotCapable) throw error;
       return { hit: false, reason: "unreadable", detail: describe(error) };

@@ -68,7 +68,7 @@ export async function acquireEntryLock(
   options: AcquireLockOptions,
 ): Promise<EntryLock | undefined> {
   await ensurePrivateDir(directory);
-  const dirInfo = await checkPrivateDirectory(directory, knownUid());
+  const dirInfo = checkPrivateDirectory(directory, knownUid());
   const path = lockFilePath(directory, keyId);
   // Never through a symlink: a planted `<key id>.lock` link would have the lock truncate its
   // target.

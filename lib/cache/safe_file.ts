@@ -5,7 +5,9 @@
  * opens it). So directories must be private, and files are checked with `lstat` and opened only
  * when they are regular files, then checked again through the open handle.
  *
- * Windows has no POSIX modes or owners; the mode and owner checks are skipped there.
+ * Windows has no POSIX modes or owners; the mode and owner checks are skipped there. The checks
+ * use synchronous calls: they sit on the cache-hit path, where a handful of thread-pool round
+ * trips would cost more than the small local reads themselves.
  *
  * @module
  */
@@ -32,8 +34,8 @@ export function knownUid(): number | undefined {
  *
  * @throws {InsecureCacheError} saying how to fix it
  */
-export async function checkPrivateDirectory(dir: string, ownUid?: number): Promise<Deno.FileInfo> {
-  const info = await Deno.stat(dir);
+export function checkPrivateDirectory(dir: string, ownUid?: number): Deno.FileInfo {
+  const info = Deno.statSync(dir);
   if (!info.isDirectory) throw new InsecureCacheError(`${dir} is not a directory`);
   if (!CHECKS_MODES) return info;
   if (info.mode !== null && (info.mode & 0o022) !== 0) {
@@ -64,10 +66,10 @@ export function checkOwner(path: string, info: Deno.FileInfo, ownUid: number | u
  *
  * @throws {InsecureCacheError} for a symlink, FIFO, directory or anything else
  */
-export async function lstatRegularFile(path: string): Promise<Deno.FileInfo | undefined> {
+export function lstatRegularFile(path: string): Deno.FileInfo | undefined {
   let info: Deno.FileInfo;
   try {
-    info = await Deno.lstat(path);
+    info = Deno.lstatSync(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
@@ -97,7 +99,7 @@ export interface OpenedFile {
  */
 export async function openRegularFile(path: string, mode: number): Promise<OpenedFile> {
   for (let attempt = 0; attempt < 3; attempt++) {
-    const before = await lstatRegularFile(path);
+    const before = lstatRegularFile(path);
     if (!before) {
       try {
         const file = await Deno.open(path, { read: true, write: true, createNew: true, mode });
@@ -124,18 +126,18 @@ export async function openRegularFile(path: string, mode: number): Promise<Opene
  *
  * @throws {InsecureCacheError} when it is anything but a regular file
  */
-export async function readRegularFile(path: string): Promise<Uint8Array<ArrayBuffer> | undefined> {
-  const before = await lstatRegularFile(path);
+export function readRegularFile(path: string): Uint8Array<ArrayBuffer> | undefined {
+  const before = lstatRegularFile(path);
   if (!before) return undefined;
-  using file = await Deno.open(path, { read: true });
-  const info = await file.stat();
+  using file = Deno.openSync(path, { read: true });
+  const info = file.statSync();
   if (!info.isFile || info.ino !== before.ino || info.dev !== before.dev) {
     throw new InsecureCacheError(`${path} was replaced while it was being read; remove it`);
   }
   const chunks: Uint8Array[] = [];
   let size = 0;
   const buffer = new Uint8Array(16 * 1024);
-  for (let n; (n = await file.read(buffer)) !== null;) {
+  for (let n; (n = file.readSync(buffer)) !== null;) {
     chunks.push(buffer.slice(0, n));
     size += n;
   }
