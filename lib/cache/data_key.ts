@@ -72,8 +72,9 @@ export class FileDataKeyStore implements DataKeyStore {
 
   async load(): Promise<CryptoKey | undefined> {
     const ownUid = knownUid();
+    let dirInfo: Deno.FileInfo;
     try {
-      checkPrivateDirectory(dirnameOf(this.location), ownUid);
+      dirInfo = checkPrivateDirectory(dirnameOf(this.location), ownUid);
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return undefined;
       throw error;
@@ -81,7 +82,8 @@ export class FileDataKeyStore implements DataKeyStore {
     // Never read through a symlink: the key must be this user's own private file.
     const info = lstatRegularFile(this.location);
     if (!info) return undefined;
-    checkOwner(this.location, info, ownUid);
+    // Without the user id, the key must at least belong to whoever owns its directory.
+    checkOwner(this.location, info, ownUid ?? dirInfo.uid ?? undefined);
     if (info.mode !== null && Deno.build.os !== "windows" && (info.mode & 0o077) !== 0) {
       throw new InsecureCacheError(
         `the cache data key ${this.location} is readable or writable by other users; ` +

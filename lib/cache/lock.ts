@@ -77,7 +77,8 @@ export async function acquireEntryLock(
     // A file this process just created tells its user id without --allow-sys.
     const ownUid = knownUid() ?? (created ? info.uid ?? undefined : undefined);
     checkOwner(directory, dirInfo, ownUid);
-    checkOwner(path, info, ownUid);
+    // Without the user id, a lock file found there must belong to the directory's owner.
+    checkOwner(path, info, ownUid ?? dirInfo.uid ?? undefined);
     const waited = await waitForLock(file, path, options);
     if (waited === undefined) {
       file.close();

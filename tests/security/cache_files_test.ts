@@ -110,3 +110,30 @@ Deno.test("issue 10 item 12: a symlink in place of the data key is refused", asy
   assert.equal(result.code, 1);
   assert.match(result.stderr, /token-cache\.key is not a regular file/);
 });
+
+Deno.test({
+  name: "issue 10 item 12: a lock or key file owned by another user is refused",
+  ignore: Deno.uid() !== 0,
+  fn: async (t) => {
+    await using idp = await startTestIdp();
+    await t.step("the lock file", async () => {
+      await using sandbox = await PluginSandbox.create();
+      const keyId = await sandbox.keyIdFor(args(idp).slice(1));
+      await Deno.mkdir(sandbox.cacheDir, { recursive: true, mode: 0o700 });
+      const lock = `${sandbox.cacheDir}/${keyId}.lock`;
+      await Deno.writeTextFile(lock, "", { mode: 0o600 });
+      await Deno.chown(lock, 4242, 4242);
+      const result = await sandbox.run(args(idp));
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /\.lock belongs to another user \(uid 4242\)/);
+    });
+    await t.step("the data key file", async () => {
+      await using sandbox = await PluginSandbox.create();
+      tokenOf(await sandbox.run(args(idp)));
+      await Deno.chown(sandbox.dataKeyFile, 4242, 4242);
+      const result = await sandbox.run(args(idp));
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /token-cache\.key belongs to another user \(uid 4242\)/);
+    });
+  },
+});
