@@ -32,7 +32,7 @@ export type HostileRoute = (request: Request, base: string) => Response | Promis
 export interface HostileIdpOptions {
   /** Fields merged over (or, as `undefined`, removed from) the default discovery document. */
   discovery?: (base: string) => Record<string, unknown>;
-  /** Answers by path; unknown paths get 404. */
+  /** Answers by path (a POST body is already read into the log); unknown paths get 404. */
   routes?: Record<string, HostileRoute>;
 }
 
@@ -72,7 +72,7 @@ export async function startHostileIdp(options: HostileIdpOptions = {}): Promise<
     const url = new URL(req.url);
     const params = Object.fromEntries(url.searchParams);
     if (req.method === "POST") {
-      Object.assign(params, Object.fromEntries(new URLSearchParams(await req.clone().text())));
+      Object.assign(params, Object.fromEntries(new URLSearchParams(await req.text())));
     }
     requests.push({ method: req.method, path: url.pathname, params, time: Date.now() });
     const route = routes[url.pathname];
