@@ -6,6 +6,7 @@
 
 import { KubeloginError, UsageError } from "../lib/errors.ts";
 import { toPermissionError } from "../lib/permissions.ts";
+import { stripControlCharacters } from "../lib/text.ts";
 
 /** The exit code of every failure, as kubelogin uses. */
 export const EXIT_FAILURE = 1;
@@ -38,5 +39,6 @@ export function describeError(error: unknown): string {
 }
 
 function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, "; ").trim();
+  // Messages may quote the provider; no escape sequence of its reaches the terminal.
+  return stripControlCharacters(text.replace(/\s*\n\s*/g, "; ")).trim();
 }

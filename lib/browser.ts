@@ -7,6 +7,8 @@
 
 import { KubeloginError } from "./errors.ts";
 import { requirePermission, toPermissionError } from "./permissions.ts";
+import { parseSecureUrl } from "./secure_url.ts";
+import { stripControlCharacters } from "./text.ts";
 
 /** The opener command and leading arguments for this platform. */
 export function platformOpener(): [string, ...string[]] {
@@ -25,15 +27,16 @@ export function platformOpener(): [string, ...string[]] {
  *
  * @param command `--browser-command`, run as `command URL`; the platform opener when absent
  * @throws {PermissionError} when `--allow-run` does not cover the command
- * @throws {KubeloginError} when the command cannot be started
+ * @throws {KubeloginError} when the URL is not one to open, or the command cannot be started
  */
 export function openBrowser(url: string, command?: string): void {
+  const target = openableUrl(url);
   const [program, ...args] = command ? [command] : platformOpener();
   requirePermission({ name: "run", command: program }, `start the browser with ${program}`);
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command(program, {
-      args: [...args, url],
+      args: [...args, target],
       stdin: "null",
       stdout: "null",
       stderr: "null",
@@ -46,4 +49,22 @@ export function openBrowser(url: string, command?: string): void {
   // The browser may outlive this process; do not keep the event loop alive for it.
   child.status.catch(() => {});
   child.unref();
+}
+
+/**
+ * The URL as handed to the opener: absolute `https:` (`http:` only on loopback hosts), never
+ * something an opener would read as an option. URLs come from the provider
+ * (`verification_uri_complete`), so `-…` or `file:` must not reach `xdg-open`.
+ *
+ * @throws {KubeloginError} when the URL is not one to open
+ */
+export function openableUrl(url: string): string {
+  const parsed = url.startsWith("-") ? undefined : parseSecureUrl(url);
+  if (!parsed) {
+    throw new KubeloginError(
+      `refusing to open ${stripControlCharacters(url)} in the browser: only https URLs ` +
+        "(http on loopback hosts) are opened",
+    );
+  }
+  return parsed.href;
 }

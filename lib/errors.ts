@@ -69,6 +69,16 @@ export class AuthenticationError extends KubeloginError {}
 /** The token cache could not be read, written or locked. */
 export class CacheError extends KubeloginError {}
 
+/**
+ * A cache or key file or directory that others could write or plant: group- or world-writable,
+ * owned by another user, a symlink or a FIFO where a regular file belongs, or a key file others
+ * could read. The message says how to fix it.
+ */
+export class InsecureCacheError extends CacheError {
+  /** Stable code for callers to branch on. */
+  readonly code = "ERR_INSECURE_CACHE";
+}
+
 /** The OS keyring could not be reached or refused an operation. */
 export class KeyringError extends KubeloginError {}
 

@@ -411,15 +411,18 @@ Deno.test("authcode: an HTTPS local server (--local-server-cert, --local-server-
     "--local-server-key=~/tls/local.key",
   ]);
   const url = await plugin.loginUrl();
-  assert.match(url, /^https:\/\/localhost:\d+$/);
+  assert.match(url, /^https:\/\/localhost:\d+\/login\/[\w-]{43}$/);
   using agent = new UserAgent([ca.certPem]);
   const page = await agent.login(url, ALICE);
   assert.equal(page.status, 200);
   assert.match(page.body, /logged in/);
   tokenOf(await plugin.result());
   const redirect = idp.requestsTo("/auth")[0].params.redirect_uri;
-  assert.equal(redirect, url);
-  assert.equal(idp.requestsTo("/token", "authorization_code")[0].params.redirect_uri, url);
+  assert.equal(redirect, new URL(url).origin);
+  assert.equal(
+    idp.requestsTo("/token", "authorization_code")[0].params.redirect_uri,
+    new URL(url).origin,
+  );
 });
 
 Deno.test("authcode: --browser-command is run with the URL", async () => {
@@ -459,10 +462,10 @@ Deno.test("authcode: the next --listen-address when a port is taken", async (t) 
       `--listen-address=127.0.0.1:${takenPort},127.0.0.1:${fallback}`,
     ]);
     const url = await plugin.loginUrl();
-    assert.equal(url, `http://localhost:${fallback}`);
+    assert.equal(new URL(url).origin, `http://localhost:${fallback}`);
     await new UserAgent().login(url, ALICE);
     tokenOf(await plugin.result());
-    assert.equal(idp.requestsTo("/auth")[0].params.redirect_uri, url);
+    assert.equal(idp.requestsTo("/auth")[0].params.redirect_uri, new URL(url).origin);
   });
   await t.step("fails naming the addresses when none is free", async () => {
     await using sandbox = await PluginSandbox.create();
@@ -512,7 +515,7 @@ Deno.test("flags of older kubelogin releases still work end to end", async () =>
     "--vmodule=get_token=2",
   ]);
   const url = await plugin.loginUrl();
-  assert.equal(url, `http://localhost:${port}`);
+  assert.equal(new URL(url).origin, `http://localhost:${port}`);
   await new UserAgent().login(url, ALICE);
   tokenOf(await plugin.result());
   assert.equal(idp.requestsTo("/auth")[0].params.redirect_uri, `http://127.0.0.1:${port}`);

@@ -8,9 +8,16 @@
  */
 
 import { decodeBase64Url, encodeBase64Url } from "../jwt.ts";
-import { CacheError } from "../errors.ts";
+import { CacheError, InsecureCacheError } from "../errors.ts";
 import { ensurePrivateDir, writeFileAtomic } from "./atomic_write.ts";
 import { dirnameOf } from "../path.ts";
+import {
+  checkOwner,
+  checkPrivateDirectory,
+  knownUid,
+  lstatRegularFile,
+  readRegularFile,
+} from "./safe_file.ts";
 
 /** Length of the data key in bytes (AES-256). */
 export const DATA_KEY_BYTES = 32;
@@ -64,20 +71,35 @@ export class FileDataKeyStore implements DataKeyStore {
   }
 
   async load(): Promise<CryptoKey | undefined> {
-    let text: string;
+    const ownUid = knownUid();
+    let dirInfo: Deno.FileInfo;
     try {
-      text = await Deno.readTextFile(this.location);
+      dirInfo = checkPrivateDirectory(dirnameOf(this.location), ownUid);
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return undefined;
       throw error;
     }
-    return await decodeDataKey(text);
+    // Never read through a symlink: the key must be this user's own private file.
+    const info = lstatRegularFile(this.location);
+    if (!info) return undefined;
+    // Without the user id, the key must at least belong to whoever owns its directory.
+    checkOwner(this.location, info, ownUid ?? dirInfo.uid ?? undefined);
+    if (info.mode !== null && Deno.build.os !== "windows" && (info.mode & 0o077) !== 0) {
+      throw new InsecureCacheError(
+        `the cache data key ${this.location} is readable or writable by other users; ` +
+          `run chmod 600 ${this.location}`,
+      );
+    }
+    const bytes = readRegularFile(this.location);
+    if (!bytes) return undefined;
+    return await decodeDataKey(new TextDecoder().decode(bytes));
   }
 
   async loadOrCreate(): Promise<CryptoKey> {
     const existing = await this.load();
     if (existing) return existing;
     await ensurePrivateDir(dirnameOf(this.location));
+    checkPrivateDirectory(dirnameOf(this.location), knownUid());
     const encoded = newEncodedDataKey();
     // Link-free "create if absent": write a private temp file, then hard-link it into place,
     // which fails when another process created the key first; that process's key then wins.

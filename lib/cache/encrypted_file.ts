@@ -9,11 +9,12 @@
  * @module
  */
 
-import { KeyringError, PermissionError } from "../errors.ts";
+import { InsecureCacheError, KeyringError, PermissionError } from "../errors.ts";
 import type { TokenSet } from "../token_set.ts";
 import type { DataKeyStore } from "./data_key.ts";
 import { ensurePrivateDir, writeFileAtomic } from "./atomic_write.ts";
 import { joinPath } from "../path.ts";
+import { checkPrivateDirectory, knownUid, readRegularFile } from "./safe_file.ts";
 
 const MAGIC = new TextEncoder().encode("TKL1");
 const IV_BYTES = 12;
@@ -58,14 +59,22 @@ export class EncryptedFileCache {
    * a damaged cache must cost a login, not break kubectl.
    */
   async read(keyId: string): Promise<CacheReadResult> {
-    let sealed: Uint8Array<ArrayBuffer>;
     try {
-      sealed = await Deno.readFile(this.entryPath(keyId));
+      // A directory others can write is the user's to fix before anything is read or cached.
+      checkPrivateDirectory(this.directory, knownUid());
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return { hit: false, reason: "absent" };
+      throw error;
+    }
+    let sealed: Uint8Array<ArrayBuffer> | undefined;
+    try {
+      // A symlink or FIFO planted as the entry is a miss, never followed or waited on.
+      sealed = readRegularFile(this.entryPath(keyId));
+    } catch (error) {
       if (error instanceof Deno.errors.NotCapable) throw error;
       return { hit: false, reason: "unreadable", detail: describe(error) };
     }
+    if (!sealed) return { hit: false, reason: "absent" };
     let key: CryptoKey | undefined;
     try {
       key = await this.#dataKey.load();
@@ -74,7 +83,7 @@ export class EncryptedFileCache {
       // would send them through a login whose result could not be stored either.
       if (
         error instanceof Deno.errors.NotCapable || error instanceof KeyringError ||
-        error instanceof PermissionError
+        error instanceof PermissionError || error instanceof InsecureCacheError
       ) throw error;
       return { hit: false, reason: "no-data-key", detail: describe(error) };
     }
@@ -178,12 +187,17 @@ function parseEntry(text: string): { tokenSet: TokenSet; owner?: EntryOwner } | 
   }
   if (typeof doc !== "object" || doc === null) return undefined;
   const { token, expires_at, refresh_token, issuer, client_id } = doc as Record<string, unknown>;
-  if (typeof token !== "string" || typeof expires_at !== "number") return undefined;
+  if (typeof token !== "string" || !isUsableTime(expires_at)) return undefined;
   if (refresh_token !== undefined && typeof refresh_token !== "string") return undefined;
   const owner = typeof issuer === "string" && typeof client_id === "string"
     ? { issuerUrl: issuer, clientId: client_id }
     : undefined;
   return { tokenSet: { token, expiresAt: expires_at, refreshToken: refresh_token }, owner };
+}
+
+/** An expiry `Date` can hold: anything else would make every later cache hit throw. */
+function isUsableTime(value: unknown): value is number {
+  return typeof value === "number" && Number.isFinite(new Date(value).getTime());
 }
 
 function describe(error: unknown): string {

@@ -14,6 +14,7 @@
 import { CacheError } from "../errors.ts";
 import { joinPath } from "../path.ts";
 import { ensurePrivateDir } from "./atomic_write.ts";
+import { checkOwner, checkPrivateDirectory, knownUid, openRegularFile } from "./safe_file.ts";
 
 /** A held lock; disposing it releases the lock. */
 export interface EntryLock extends AsyncDisposable {
@@ -67,9 +68,17 @@ export async function acquireEntryLock(
   options: AcquireLockOptions,
 ): Promise<EntryLock | undefined> {
   await ensurePrivateDir(directory);
+  const dirInfo = checkPrivateDirectory(directory, knownUid());
   const path = lockFilePath(directory, keyId);
-  const file = await Deno.open(path, { read: true, write: true, create: true, mode: 0o600 });
+  // Never through a symlink: a planted `<key id>.lock` link would have the lock truncate its
+  // target.
+  const { file, created, info } = await openRegularFile(path, 0o600);
   try {
+    // A file this process just created tells its user id without --allow-sys.
+    const ownUid = knownUid() ?? (created ? info.uid ?? undefined : undefined);
+    checkOwner(directory, dirInfo, ownUid);
+    // Without the user id, a lock file found there must belong to the directory's owner.
+    checkOwner(path, info, ownUid ?? dirInfo.uid ?? undefined);
     const waited = await waitForLock(file, path, options);
     if (waited === undefined) {
       file.close();

@@ -6,15 +6,22 @@
  */
 
 import { openBrowser } from "../browser.ts";
-import { UsageError } from "../errors.ts";
+import { AuthenticationError, UsageError } from "../errors.ts";
 import type { Interaction } from "../interaction.ts";
 import type { LoginOptions } from "../login_options.ts";
 import type { TokenSet } from "../token_set.ts";
-import { type LoopbackServer, startLoopbackServer } from "./loopback_server.ts";
+import { AUTHORIZATION_REQUEST_PARAMS, refuseReservedParams } from "./extra_params.ts";
+import {
+  type AuthorizationResponse,
+  type LoopbackServer,
+  startLoopbackServer,
+} from "./loopback_server.ts";
+import type { ProviderMetadata } from "./discovery.ts";
 import { type ProviderSession, scopeParameter } from "./provider.ts";
 import { createPkcePair, type PkcePair, randomToken, shouldUsePkce } from "./random.ts";
 import { GRANT_AUTHORIZATION_CODE, requestToken } from "./token_endpoint.ts";
 import { verifyTokenResponse } from "./verify.ts";
+import { stripControlCharacters } from "../text.ts";
 
 /** The secrets of one authorization request, kept until the code comes back. */
 export interface AuthorizationRequest {
@@ -53,6 +60,7 @@ export async function createAuthorizationRequest(
     params.set("code_challenge", pkce.challenge);
     params.set("code_challenge_method", pkce.method);
   }
+  refuseReservedParams(extraParams, AUTHORIZATION_REQUEST_PARAMS);
   for (const [key, value] of Object.entries(extraParams)) params.set(key, value);
   return { url: url.toString(), state, nonce, redirectUri, pkce };
 }
@@ -93,6 +101,7 @@ export async function loginWithBrowser(
     listenAddresses: options.listenAddresses,
     tls: await readLocalServerTls(options),
     openUrlAfterAuthentication: options.openUrlAfterAuthentication,
+    dualStack: redirectsToLocalhost(session.options.redirectUrl, options.redirectUrlHostname),
   });
   const redirectUri = session.options.redirectUrl ??
     defaultRedirectUri(server, options.redirectUrlHostname);
@@ -103,28 +112,68 @@ export async function loginWithBrowser(
   );
   logger.debug(`local server listens on port ${server.port}; redirect URI ${redirectUri}`);
   showLoginUrl(server, options, interaction);
-  const { code } = await server.waitForCode(
+  const response = await server.waitForCode(
     request.url,
     callbackPath(redirectUri),
     request.state,
     AbortSignal.timeout(options.authenticationTimeoutSec * 1000),
+    redirectUri,
   );
+  const code = checkResponseIssuer(response, session.metadata);
   logger.debug("got an authorization code; exchanging it for tokens");
   return await exchangeAuthorizationCode(session, request, code);
 }
 
 function showLoginUrl(server: LoopbackServer, options: LoginOptions, interaction: Interaction) {
   const { logger } = interaction;
-  logger.info(`Open ${server.localUrl} for authentication`);
+  logger.info(`Open ${server.loginUrl} for authentication`);
   if (options.skipOpenBrowser) return;
   try {
-    openBrowser(server.localUrl, options.browserCommand);
+    openBrowser(server.loginUrl, options.browserCommand);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     logger.info(
-      `could not open the browser (${reason}); open ${server.localUrl} in your browser by hand`,
+      `could not open the browser (${reason}); open ${server.loginUrl} in your browser by hand`,
     );
   }
+}
+
+/**
+ * The mix-up defence of RFC 9207: the `iss` of the authorization response must name the issuer
+ * whose token endpoint is about to receive the code and PKCE verifier. A provider that promises
+ * `iss` must send it. Returns the code.
+ *
+ * @throws {AuthenticationError} when `iss` names another issuer or is missing though promised
+ */
+export function checkResponseIssuer(
+  response: AuthorizationResponse,
+  metadata: ProviderMetadata,
+): string {
+  if (response.iss === undefined) {
+    if (metadata.authorizationResponseIssParameterSupported) {
+      throw new AuthenticationError(
+        "the authorization response has no iss parameter, though the provider's discovery " +
+          "document promises one (RFC 9207); the response may come from another provider",
+      );
+    }
+    return response.code;
+  }
+  if (response.iss !== metadata.issuer) {
+    throw new AuthenticationError(
+      `the authorization response comes from the issuer ${stripControlCharacters(response.iss)}, ` +
+        `not ${metadata.issuer} (RFC 9207 mix-up defence); the code was not used`,
+    );
+  }
+  return response.code;
+}
+
+/** Whether the redirect URI in use names `localhost`, which browsers may resolve to either family. */
+function redirectsToLocalhost(
+  redirectUrl: string | undefined,
+  hostname: string | undefined,
+): boolean {
+  if (redirectUrl !== undefined) return URL.parse(redirectUrl)?.hostname === "localhost";
+  return (hostname ?? "localhost") === "localhost";
 }
 
 /** The loopback server's URL, with another host name when one is configured. */

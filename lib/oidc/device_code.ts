@@ -26,6 +26,8 @@ import {
   type TokenResponse,
 } from "./token_endpoint.ts";
 import { verifyTokenResponse } from "./verify.ts";
+import { AUTHORIZATION_REQUEST_PARAMS, refuseReservedParams } from "./extra_params.ts";
+import { stripControlCharacters } from "../text.ts";
 
 /** Polling interval when the provider names none (RFC 8628 section 3.2). */
 export const DEFAULT_POLL_INTERVAL_SEC = 5;
@@ -93,6 +95,7 @@ export async function requestDeviceAuthorization(
         "so --grant-type=device-code cannot be used with it",
     );
   }
+  refuseReservedParams(extraParams, AUTHORIZATION_REQUEST_PARAMS);
   const form = new URLSearchParams(extraParams);
   form.set("scope", scopeParameter(session.options.extraScopes));
   const headers = new Headers({
@@ -110,11 +113,14 @@ export async function requestDeviceAuthorization(
   const interval = optionalNumber(body, "interval");
   return {
     deviceCode: requiredString(body, "device_code", what),
-    userCode: requiredString(body, "user_code", what),
+    // Shown on the terminal: the provider's control characters must not reach it.
+    userCode: stripControlCharacters(requiredString(body, "user_code", what)),
     // Google's endpoint spells it verification_url, after an early draft of the RFC.
-    verificationUri: optionalString(body, "verification_uri") ||
-      requiredString(body, "verification_url", what),
-    verificationUriComplete: optionalString(body, "verification_uri_complete") || undefined,
+    verificationUri: stripControlCharacters(
+      optionalString(body, "verification_uri") || requiredString(body, "verification_url", what),
+    ),
+    verificationUriComplete:
+      stripControlCharacters(optionalString(body, "verification_uri_complete") ?? "") || undefined,
     expiresIn: optionalNumber(body, "expires_in"),
     interval: interval !== undefined && interval > 0 ? interval : DEFAULT_POLL_INTERVAL_SEC,
   };
@@ -167,10 +173,10 @@ export async function pollDeviceToken(
     : Date.now() + authorization.expiresIn * 1000;
   let interval = authorization.interval;
   logger.debug(`waiting for the login to be approved; polling every ${interval} s`);
-  using deadline = startDeadline(timeoutSec * 1000);
+  using deadline = startDeadline(Math.min(timeoutSec * 1000, MAX_TIMER_MS));
   for (;;) {
     try {
-      await sleep(interval * 1000, deadline.signal);
+      await sleep(pollDelayMs(interval, expiresAt), deadline.signal);
     } catch {
       throw new AuthenticationError(
         `timed out after ${timeoutSec} s waiting for the device login to be approved ` +
@@ -204,6 +210,22 @@ export async function pollDeviceToken(
       }
     }
   }
+}
+
+/** The longest delay `setTimeout` honours; a longer one fires at once (every 1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * The wait before the next poll: the interval, but at least 1 s whatever the provider says (an
+ * interval of 0.001 would flood it) and never past the device code's lifetime, when known.
+ */
+export function pollDelayMs(
+  intervalSec: number,
+  expiresAt: number,
+  now: number = Date.now(),
+): number {
+  const wanted = Number.isFinite(intervalSec) ? Math.max(intervalSec, 1) * 1000 : MAX_TIMER_MS;
+  return Math.min(wanted, Math.max(expiresAt - now, 0), MAX_TIMER_MS);
 }
 
 function expiredError(cause?: OidcError): AuthenticationError {

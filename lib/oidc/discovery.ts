@@ -4,9 +4,17 @@
  * @module
  */
 
-import { ProviderError } from "../errors.ts";
+import { ProviderError, UsageError } from "../errors.ts";
 import type { ProviderHttp } from "./http.ts";
-import { optionalString, optionalStringArray, readJsonObject, requiredString } from "./json.ts";
+import {
+  type JsonObject,
+  optionalString,
+  optionalStringArray,
+  readJsonObject,
+  requiredString,
+} from "./json.ts";
+import { parseSecureUrl } from "../secure_url.ts";
+import { stripControlCharacters } from "../text.ts";
 
 /** The metadata fields this program uses. */
 export interface ProviderMetadata {
@@ -20,7 +28,17 @@ export interface ProviderMetadata {
   codeChallengeMethodsSupported: string[];
   idTokenSigningAlgValuesSupported: string[];
   tokenEndpointAuthMethodsSupported: string[];
+  /** The provider sends `iss` with every authorization response (RFC 9207), so it is required. */
+  authorizationResponseIssParameterSupported?: boolean;
 }
+
+/** Metadata fields holding URLs the program talks to, each of which must be secure. */
+const ENDPOINT_FIELDS = [
+  "authorization_endpoint",
+  "token_endpoint",
+  "jwks_uri",
+  "device_authorization_endpoint",
+] as const;
 
 /** Path appended to the issuer URL (OIDC Discovery section 4). */
 export const DISCOVERY_PATH = "/.well-known/openid-configuration";
@@ -36,6 +54,11 @@ export const DISCOVERY_PATH = "/.well-known/openid-configuration";
  * ```
  */
 export async function discover(http: ProviderHttp, issuerUrl: string): Promise<ProviderMetadata> {
+  if (!parseSecureUrl(issuerUrl)) {
+    throw new UsageError(
+      `--oidc-issuer-url ${issuerUrl} is not an https URL; only loopback hosts may use http`,
+    );
+  }
   const url = new URL(issuerUrl.replace(/\/+$/, "") + DISCOVERY_PATH);
   const response = await http.fetch(url, { headers: { accept: "application/json" } });
   const doc = await readJsonObject(response, "discovery");
@@ -46,6 +69,7 @@ export async function discover(http: ProviderHttp, issuerUrl: string): Promise<P
       `the provider says its issuer is ${issuer}, but --oidc-issuer-url is ${issuerUrl}; they must match exactly`,
     );
   }
+  checkEndpoints(doc, what);
   return {
     issuer,
     authorizationEndpoint: requiredString(doc, "authorization_endpoint", what),
@@ -60,5 +84,26 @@ export async function discover(http: ProviderHttp, issuerUrl: string): Promise<P
     tokenEndpointAuthMethodsSupported:
       optionalStringArray(doc, "token_endpoint_auth_methods_supported") ??
         ["client_secret_basic"],
+    authorizationResponseIssParameterSupported:
+      doc.authorization_response_iss_parameter_supported === true,
   };
+}
+
+/**
+ * Every endpoint must be `https:` (or `http:` on a loopback host): a token endpoint in clear text
+ * would carry the client secret, password, code and tokens over the network.
+ *
+ * @throws {ProviderError} naming the first insecure endpoint
+ */
+function checkEndpoints(doc: JsonObject, what: string): void {
+  for (const field of ENDPOINT_FIELDS) {
+    const value = doc[field];
+    if (typeof value !== "string" || value === "") continue;
+    if (!parseSecureUrl(value)) {
+      throw new ProviderError(
+        `${what}: "${field}" is ${stripControlCharacters(value)}, which is not an https URL; ` +
+          "only loopback hosts may use http",
+      );
+    }
+  }
 }

@@ -1,13 +1,16 @@
 /**
  * The HTTP client every request to the identity provider goes through: it adds the user's
  * `--oidc-request-header`s, trusts the extra CA certificates, checks the network permission
- * before asking (so Deno never prompts), and turns transport failures into typed errors.
+ * before asking (so Deno never prompts), and turns transport failures into typed errors. It talks
+ * only `https:` (`http:` only to loopback hosts) and reads at most {@link MAX_BODY_BYTES} of any
+ * answer, within the request's time limit.
  *
  * @module
  */
 
 import { ProviderError, UsageError } from "../errors.ts";
 import { requirePermission, toPermissionError } from "../permissions.ts";
+import { parseSecureUrl } from "../secure_url.ts";
 
 /** TLS settings for connections to the provider. */
 export interface TlsOptions {
@@ -29,8 +32,14 @@ export interface ProviderHttpOptions {
   requestHeaders: Readonly<Record<string, string>>;
 }
 
-/** The default HTTP timeout for one request to the provider. */
+/** The default HTTP timeout for one request to the provider, answer body included. */
 export const REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * The largest answer body read from the provider. Discovery documents, JWKS and token responses
+ * are a few KiB; a hostile provider must not be able to fill memory.
+ */
+export const MAX_BODY_BYTES = 1024 * 1024;
 
 /** An HTTP client for the provider's endpoints. Close it to release the TLS client. */
 export class ProviderHttp implements Disposable {
@@ -70,19 +79,27 @@ export class ProviderHttp implements Disposable {
    * @throws {ProviderError} when the provider cannot be reached or does not answer in time
    */
   async fetch(url: URL, init: RequestInit = {}): Promise<Response> {
+    if (!parseSecureUrl(url.href)) {
+      throw new ProviderError(
+        `refusing to send a request to ${url.origin}: only https is allowed, and http only for ` +
+          "loopback hosts",
+      );
+    }
     requirePermission(
       { name: "net", host: `${url.hostname}:${url.port || defaultPort(url)}` },
       `connect to ${url.host}`,
     );
     const headers = new Headers(init.headers);
     for (const [name, value] of Object.entries(this.#headers)) headers.set(name, value);
+    const signal = init.signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+    let response: Response;
     try {
-      return await fetch(url, {
+      response = await fetch(url, {
         ...init,
         headers,
         client: this.#client,
         redirect: "manual",
-        signal: init.signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        signal,
       });
     } catch (error) {
       const permission = toPermissionError(error);
@@ -95,11 +112,62 @@ export class ProviderHttp implements Disposable {
         : "";
       throw new ProviderError(`could not reach ${url.origin}: ${detail}${hint}`, { cause: error });
     }
+    return await bufferBody(response, url);
   }
 
   [Symbol.dispose](): void {
     this.#client?.close();
   }
+}
+
+/**
+ * Reads the whole body, up to {@link MAX_BODY_BYTES}, within the request's time limit, and
+ * returns an equivalent response holding it.
+ *
+ * @throws {ProviderError} naming the endpoint when the body is too large or does not arrive
+ */
+async function bufferBody(response: Response, url: URL): Promise<Response> {
+  const endpoint = `${url.origin}${url.pathname}`;
+  const declared = Number(response.headers.get("content-length") ?? "0");
+  const tooLarge = () =>
+    new ProviderError(
+      `the answer of ${endpoint} is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB; refused`,
+      { status: response.status },
+    );
+  if (declared > MAX_BODY_BYTES) {
+    await response.body?.cancel().catch(() => {});
+    throw tooLarge();
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of response.body ?? []) {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) throw tooLarge();
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    await response.body?.cancel().catch(() => {});
+    if (error instanceof ProviderError) throw error;
+    throw new ProviderError(
+      `could not read the answer of ${endpoint}: ${describeFetchError(error)}`,
+      { cause: error, status: response.status },
+    );
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.length;
+  }
+  const noBody = response.status === 204 || response.status === 304;
+  const buffered = new Response(noBody ? null : body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+  Object.defineProperty(buffered, "url", { value: response.url });
+  return buffered;
 }
 
 function defaultPort(url: URL): string {

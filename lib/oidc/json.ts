@@ -6,6 +6,7 @@
  */
 
 import { OidcError, ProviderError } from "../errors.ts";
+import { stripControlCharacters } from "../text.ts";
 
 /** A parsed JSON object whose fields are still unchecked. */
 export type JsonObject = Record<string, unknown>;
@@ -28,10 +29,12 @@ export async function readJsonObject(response: Response, what: string): Promise<
     ? body as JsonObject
     : undefined;
   if (object && typeof object.error === "string" && object.error !== "") {
+    // The provider's words reach the terminal: no escape sequences in them.
+    const description = optionalString(object, "error_description");
     throw new OidcError(
       what,
-      object.error,
-      optionalString(object, "error_description"),
+      stripControlCharacters(object.error),
+      description === undefined ? undefined : stripControlCharacters(description),
       response.status,
     );
   }

@@ -86,10 +86,8 @@ class JwtVerifier {
     if (nonce !== undefined && payload.nonce !== nonce) {
       throw new TokenVerificationError("the ID token's nonce does not match the login request");
     }
-    if (typeof payload.exp !== "number") {
-      throw new TokenVerificationError("the ID token has no exp claim");
-    }
-    return payload.exp;
+    checkIdTokenClaims(payload, clientId);
+    return payload.exp as number;
   }
 
   /**
@@ -99,14 +97,14 @@ class JwtVerifier {
   async accessTokenExpiry(response: TokenResponse): Promise<number> {
     if (decodeJwtClaims(response.accessToken) !== undefined) {
       const payload = await this.#verify(response.accessToken, "access token");
-      if (typeof payload.exp === "number") return payload.exp * 1000;
+      if (typeof payload.exp === "number") return checkExpiry(payload.exp, "access token") * 1000;
     }
     if (response.expiresIn === undefined) {
       throw new ProviderError(
         "the access token is not a JWT with exp and the token response has no expires_in",
       );
     }
-    return Date.now() + response.expiresIn * 1000;
+    return checkExpiry(Date.now() / 1000 + response.expiresIn, "access token") * 1000;
   }
 
   async #verify(token: string, what: string, audience?: string) {
@@ -144,6 +142,55 @@ class JwtVerifier {
     }
     return this.#keySet;
   }
+}
+
+/**
+ * The latest `exp` taken seriously: a year ahead. An ID token lives minutes to hours; a larger
+ * value is a broken or hostile provider, and one past what `Date` can hold would break every
+ * later cache hit.
+ */
+const MAX_LIFETIME_SECONDS = 366 * 24 * 3600;
+
+/**
+ * The ID token checks of OpenID Connect Core 3.1.3.7 that jose leaves to the caller: `iat` and
+ * `exp` present and sane, and `azp` naming this client whenever it is present or several
+ * audiences make it necessary.
+ *
+ * @throws {TokenVerificationError} naming the failed check
+ */
+export function checkIdTokenClaims(
+  payload: Readonly<Record<string, unknown>>,
+  clientId: string,
+  now: number = Date.now(),
+): void {
+  const { iat, exp, azp, aud } = payload;
+  if (typeof exp !== "number") throw new TokenVerificationError("the ID token has no exp claim");
+  checkExpiry(exp, "ID token", now);
+  if (typeof iat !== "number" || !Number.isFinite(iat)) {
+    throw new TokenVerificationError("the ID token has no iat claim");
+  }
+  if (iat > now / 1000 + CLOCK_TOLERANCE_SECONDS) {
+    throw new TokenVerificationError("the ID token's iat is in the future");
+  }
+  if (Array.isArray(aud) && aud.length > 1 && azp === undefined) {
+    throw new TokenVerificationError("the ID token has several audiences but no azp claim");
+  }
+  if (azp !== undefined && azp !== clientId) {
+    throw new TokenVerificationError("the ID token's azp names another client");
+  }
+}
+
+/**
+ * Returns `exp` (seconds) when it is usable: still in the future on this clock (the verification
+ * tolerance is for comparing clocks, never for handing kubectl a token that has lapsed) and not
+ * absurdly far ahead.
+ */
+function checkExpiry(exp: number, what: string, now: number = Date.now()): number {
+  if (!Number.isFinite(exp) || exp > now / 1000 + MAX_LIFETIME_SECONDS) {
+    throw new TokenVerificationError(`the ${what}'s expiry is more than a year ahead; refused`);
+  }
+  if (exp * 1000 <= now) throw new TokenVerificationError(`the ${what} has already expired`);
+  return exp;
 }
 
 /** jose's messages name the failed check without echoing the token. */

@@ -116,7 +116,10 @@ Deno.test("a refresh token rejected with invalid_grant is deleted even when no l
   // Nobody signs in at the URL the plugin prints, so the login times out.
   const result = await sandbox.run(args);
   assert.equal(result.code, 1);
-  assert.match(result.stderr, /^Open http:\/\/localhost:\d+ for authentication$/m);
+  assert.match(
+    result.stderr,
+    /^Open http:\/\/localhost:\d+\/login\/[\w-]{43} for authentication$/m,
+  );
   assert.match(result.stderr, /^error: timed out waiting for the browser login/m);
   const refresh = idp.requestsTo("/token", "refresh_token");
   assert.equal(refresh.length, 1);

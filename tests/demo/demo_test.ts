@@ -39,7 +39,8 @@ async function assertNarration(output: string, mode: RegExp): Promise<void> {
   assert.match(output, /^\[1\/6\] Start an identity provider and a Kubernetes API server/m);
   // setup logs in and caches its token, so no kubectl command after it opens the browser.
   assert.equal(
-    output.match(/-> The plugin opened the browser on http:\/\/localhost:\d+$/gm)?.length,
+    output.match(/-> The plugin opened the browser on http:\/\/localhost:\d+\/login\/[\w-]{43}$/gm)
+      ?.length,
     1,
   );
   assert.match(output, /^ {2}\$ kubectl config set-credentials oidc .*--exec-arg=get-token /m);

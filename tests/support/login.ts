@@ -43,7 +43,7 @@ export async function runWithLogin(
 ): Promise<PluginResult> {
   const plugin = sandbox.start(args, options);
   const url = await plugin.loginUrl();
-  assert.match(url, /^https?:\/\/localhost:\d+$/);
+  assert.match(url, /^https?:\/\/localhost:\d+\/login\/[\w-]{43}$/);
   using agent = new UserAgent();
   await agent.login(url, TEST_USERS[0], options.agent);
   return await plugin.result();

@@ -200,7 +200,7 @@ export class PluginSandbox implements AsyncDisposable {
   get permissions(): string[] {
     return [
       "--no-prompt",
-      "--allow-net=127.0.0.1,localhost",
+      "--allow-net=127.0.0.1,localhost,[::1]",
       `--allow-read=${this.root}`,
       `--allow-write=${this.root}`,
       `--allow-env=${PLUGIN_ENV_VARIABLES.join(",")}`,

@@ -116,7 +116,7 @@ Deno.test({
         groups: [...ALICE.groups, "system:authenticated"],
       });
       assert.equal(result.browserUrls.length, 1);
-      assert.match(result.browserUrls[0], /^http:\/\/localhost:\d+$/);
+      assert.match(result.browserUrls[0], /^http:\/\/localhost:\d+\/login\/[\w-]{43}$/);
       // kubectl passes the plugin's stderr through.
       const prompt = `^Open ${escapeRegExp(result.browserUrls[0])} for authentication$`;
       assert.match(result.stderr, new RegExp(prompt, "m"));
