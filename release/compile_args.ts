@@ -149,7 +149,7 @@ export function parseCompileArgs(args: readonly string[], host: BuildHost): Comp
  * @example
  * ```ts
  * permissionFlags({ ...options, issuer: new URL("https://auth.example.com") }, TARGETS[0]);
- * // ["--allow-net=auth.example.com,127.0.0.1,localhost", "--allow-read=/home/me/.kube/cache,…", …]
+ * // ["--allow-net=auth.example.com,127.0.0.1,localhost,[::1]", "--allow-read=/home/me/.kube/cache,…", …]
  * ```
  */
 export function permissionFlags(options: CompileOptions, target: Target): string[] {
@@ -163,7 +163,13 @@ export function permissionFlags(options: CompileOptions, target: Target): string
       "--allow-ffi",
     ];
   }
-  const hosts = new Set([options.issuer.hostname, ...options.extraHosts, "127.0.0.1", "localhost"]);
+  const hosts = new Set([
+    options.issuer.hostname,
+    ...options.extraHosts,
+    "127.0.0.1",
+    "localhost",
+    "[::1]",
+  ]);
   const dirs = dataDirectories(options.homes[target.os]!, target.os).join(",");
   const browser = options.browser === undefined ? OPENERS[target.os] : options.browser;
   return [

@@ -39,7 +39,7 @@ Deno.test("compile --issuer: the install line's grants, scoped to the issuer and
   );
   assert.deepEqual(options.targets, [LINUX_X64]);
   assert.deepEqual(permissionFlags(options, LINUX_X64), [
-    "--allow-net=auth.example.com,127.0.0.1,localhost",
+    "--allow-net=auth.example.com,127.0.0.1,localhost,[::1]",
     "--allow-read=/home/alice/.kube/cache,/home/alice/.config/together-kubelogin",
     "--allow-write=/home/alice/.kube/cache,/home/alice/.config/together-kubelogin",
     "--allow-env=HOME,KUBECACHEDIR,XDG_CONFIG_HOME,KUBERNETES_EXEC_INFO,OIDC_CLIENT_SECRET",
@@ -75,7 +75,7 @@ Deno.test("compile --issuer: per-OS homes, openers and environment", () => {
     windows: "C:\\Users\\alice",
   });
   const mac = permissionFlags(options, MAC_ARM64);
-  assert.equal(mac[0], "--allow-net=auth.example.com,login.example.net,127.0.0.1,localhost");
+  assert.equal(mac[0], "--allow-net=auth.example.com,login.example.net,127.0.0.1,localhost,[::1]");
   assert.equal(
     mac[1],
     "--allow-read=/Users/alice/.kube/cache,/Users/alice/.config/together-kubelogin",
