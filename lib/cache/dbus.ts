@@ -1,0 +1,154 @@
+/**
+ * Just enough of a D-Bus client to call methods on the session bus: EXTERNAL authentication,
+ * `Hello`, and method calls whose replies are matched by serial. It exists so that reading the
+ * keyring's data key needs no native library: loading libsecret (or the Node binding) costs more
+ * than the whole D-Bus exchange does.
+ *
+ * @module
+ */
+
+import {
+  type DbusCall,
+  DbusErrorReply,
+  type DbusMessage,
+  type DbusValue,
+  decodeMessage,
+  encodeCall,
+  ERROR,
+  METHOD_RETURN,
+} from "./dbus_wire.ts";
+
+export { type DbusCall, DbusErrorReply, type DbusValue };
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * A connection to a bus over a Unix socket, authenticated with EXTERNAL (the kernel tells the
+ * bus who we are, so no user id is read or sent) and registered with `Hello`.
+ */
+export class DbusConnection {
+  readonly #conn: Deno.UnixConn;
+  readonly #pending = new Map<number, (message: DbusMessage) => void>();
+  #buffer = new Uint8Array(0);
+  #serial = 0;
+  #failure?: Error;
+  #failed: (error: Error) => void = () => {};
+  readonly #closed: Promise<never>;
+
+  private constructor(conn: Deno.UnixConn) {
+    this.#conn = conn;
+    this.#closed = new Promise((_, reject) => this.#failed = reject);
+    this.#closed.catch(() => {});
+  }
+
+  /** Connects, authenticates and says `Hello`; the caller bounds the time (see {@link close}). */
+  static async open(socketPath: string): Promise<DbusConnection> {
+    const conn = await Deno.connect({ transport: "unix", path: socketPath });
+    const connection = new DbusConnection(conn);
+    try {
+      await connection.#authenticate();
+    } catch (error) {
+      connection.close();
+      throw error;
+    }
+    connection.#readLoop();
+    return connection;
+  }
+
+  async #authenticate(): Promise<void> {
+    await this.#write(encoder.encode("\0AUTH EXTERNAL\r\n"));
+    let line = await this.#readLine();
+    if (line.startsWith("DATA")) {
+      await this.#write(encoder.encode("DATA\r\n"));
+      line = await this.#readLine();
+    }
+    if (!line.startsWith("OK ")) throw new Error(`the bus refused authentication: ${line}`);
+    await this.#write(encoder.encode("BEGIN\r\n"));
+  }
+
+  async #readLine(): Promise<string> {
+    for (;;) {
+      const end = this.#buffer.indexOf(0x0a);
+      if (end >= 0) {
+        const line = decoder.decode(this.#buffer.subarray(0, end)).trim();
+        this.#buffer = this.#buffer.slice(end + 1);
+        return line;
+      }
+      if (!(await this.#fill())) throw new Error("the bus closed the connection");
+    }
+  }
+
+  /** Reads more bytes into the buffer; `false` at end of stream. */
+  async #fill(): Promise<boolean> {
+    const chunk = new Uint8Array(16384);
+    const count = await this.#conn.read(chunk);
+    if (count === null) return false;
+    const joined = new Uint8Array(this.#buffer.length + count);
+    joined.set(this.#buffer);
+    joined.set(chunk.subarray(0, count), this.#buffer.length);
+    this.#buffer = joined;
+    return true;
+  }
+
+  async #write(bytes: Uint8Array): Promise<void> {
+    for (let written = 0; written < bytes.length;) {
+      written += await this.#conn.write(bytes.subarray(written));
+    }
+  }
+
+  async #readLoop(): Promise<void> {
+    try {
+      for (;;) {
+        let decoded;
+        while ((decoded = decodeMessage(this.#buffer))) {
+          this.#buffer = this.#buffer.slice(decoded.length);
+          const { message } = decoded;
+          if (message.type !== METHOD_RETURN && message.type !== ERROR) continue;
+          this.#pending.get(message.replySerial ?? -1)?.(message);
+        }
+        if (!(await this.#fill())) throw new Error("the bus closed the connection");
+      }
+    } catch (error) {
+      this.#failure ??= error instanceof Error ? error : new Error(String(error));
+      this.#failed(this.#failure);
+    }
+  }
+
+  /**
+   * Sends calls back to back, then waits for each reply; resolves with each reply's body.
+   *
+   * @throws {DbusErrorReply} when the bus or the callee answers with an error
+   */
+  async call(...calls: DbusCall[]): Promise<DbusValue[][]> {
+    if (this.#failure) throw this.#failure;
+    const replies = calls.map(() => {
+      const serial = ++this.#serial;
+      const reply = new Promise<DbusMessage>((resolve) => this.#pending.set(serial, resolve));
+      return { serial, reply: Promise.race([reply, this.#closed]) };
+    });
+    const parts = calls.map((call, i) => encodeCall(call, replies[i].serial));
+    const all = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+    parts.reduce((at, part) => (all.set(part, at), at + part.length), 0);
+    await this.#write(all);
+    const bodies: DbusValue[][] = [];
+    for (const { serial, reply } of replies) {
+      const message = await reply;
+      this.#pending.delete(serial);
+      if (message.type === ERROR) {
+        throw new DbusErrorReply(message.errorName ?? "unknown", String(message.body[0] ?? ""));
+      }
+      bodies.push(message.body);
+    }
+    return bodies;
+  }
+
+  /** Closes the socket; pending calls fail. Safe to call more than once. */
+  close(): void {
+    try {
+      this.#conn.close();
+    } catch {
+      // Already closed.
+    }
+  }
+}
