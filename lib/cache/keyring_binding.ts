@@ -43,17 +43,28 @@ let binding: Promise<KeyringBinding> | undefined;
  *
  * @throws {PermissionError} naming `--allow-ffi`
  */
-export function requireKeyringPermissions(): void {
-  if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
+export async function requireKeyringPermissions(): Promise<void> {
+  if (!(await keyringBindingPermitted())) {
     throw new PermissionError(LOAD_WHAT, KEYRING_PERMISSION_FLAGS.join(" "));
   }
 }
 
+/**
+ * Whether Deno lets the binding load: `--allow-ffi`, or `--allow-ffi=` scoped to the binding's
+ * file or a directory above it (such as `$DENO_DIR/npm/registry.npmjs.org/@napi-rs`).
+ */
+export async function keyringBindingPermitted(): Promise<boolean> {
+  if (Deno.permissions.querySync({ name: "ffi" }).state === "granted") return true;
+  const file = (await nativeBinding())?.file;
+  return file !== undefined &&
+    Deno.permissions.querySync({ name: "ffi", path: file }).state === "granted";
+}
+
 /** Loads the binding once per process, after the permission check. */
 export function loadBinding(): Promise<KeyringBinding> {
-  requireKeyringPermissions();
-  binding ??= importBinding().catch((error: unknown) => {
+  binding ??= requireKeyringPermissions().then(importBinding).catch((error: unknown) => {
     binding = undefined;
+    if (error instanceof PermissionError) throw error;
     throw permissionErrorIn(error) ??
       new KeyringError(`could not ${LOAD_WHAT}: ${describe(error)}; ${DISK_HINT}`, {
         cause: error,
@@ -63,18 +74,35 @@ export function loadBinding(): Promise<KeyringBinding> {
 }
 
 /**
- * Requires this platform's binding package directly, resolved from the main package's location
- * so that npm resolution finds it. That needs `--allow-ffi` alone, unlike the package's loader
- * (see {@link PACKAGE_LOADER_FLAGS}), which stays as the fallback for other platforms.
+ * This platform's binding package, resolved from the main package's location so that npm
+ * resolution finds it, and the path of its native file; `undefined` when none is installed.
  */
-async function importBinding(): Promise<KeyringBinding> {
+async function nativeBinding(): Promise<{ load: () => KeyringBinding; file: string } | undefined> {
   const { createRequire } = await import("node:module");
   const require = createRequire(import.meta.resolve("@napi-rs/keyring"));
   for (const name of nativePackages(Deno.build.os, Deno.build.arch)) {
     try {
-      return require(name) as KeyringBinding;
+      return { load: () => require(name) as KeyringBinding, file: require.resolve(name) };
     } catch {
       // Not installed for this platform (a musl build on glibc, say); try the next.
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Requires this platform's binding package directly. That needs `--allow-ffi` alone, unlike the
+ * package's loader (see {@link PACKAGE_LOADER_FLAGS}), which stays as the fallback for other
+ * platforms.
+ */
+async function importBinding(): Promise<KeyringBinding> {
+  const native = await nativeBinding();
+  if (native) {
+    try {
+      return native.load();
+    } catch (error) {
+      if (error instanceof Deno.errors.NotCapable || permissionErrorIn(error)) throw error;
+      // A build that does not run here (a musl build on glibc, say): the package's loader decides.
     }
   }
   return await import("@napi-rs/keyring");

@@ -10,6 +10,12 @@
  * @module
  */
 
+import {
+  BUS_ADDRESS_VARIABLE,
+  busReadPermissionFlags,
+  busSocketPath,
+} from "../../lib/cache/secret_service_lookup.ts";
+
 /** The commands a private Secret Service needs, and the Debian package of each. */
 const REQUIRED_COMMANDS: readonly [command: string, aptPackage: string][] = [
   ["dbus-daemon", "dbus"],
@@ -53,6 +59,24 @@ export interface SecretService extends AsyncDisposable {
   secretTool(args: readonly string[], stdin?: string): Promise<CommandResult>;
   /** Stops both daemons and removes the temp directory. */
   close(): Promise<void>;
+}
+
+/**
+ * `base` (a plugin's permission flags) widened by what a keyring read over this bus needs
+ * (`busReadPermissionFlags`): each of those values is joined to the matching `--allow-…=` flag,
+ * or added as its own flag.
+ */
+export function withBusPermissions(base: readonly string[], secrets: SecretService): string[] {
+  const socket = busSocketPath(secrets.env[BUS_ADDRESS_VARIABLE] ?? "");
+  if (!socket) throw new Error(`no socket path in ${JSON.stringify(secrets.env)}`);
+  const flags = [...base];
+  for (const extra of busReadPermissionFlags(socket)) {
+    const [name, value] = extra.split(/=(.*)/s);
+    const i = flags.findIndex((flag) => flag.startsWith(`${name}=`));
+    if (i < 0) flags.push(extra);
+    else flags[i] = `${flags[i]},${value}`;
+  }
+  return flags;
 }
 
 /**
