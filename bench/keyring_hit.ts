@@ -10,16 +10,13 @@
  */
 
 import { PluginSandbox } from "../tests/support/plugin.ts";
-import {
-  secretServiceAvailability,
-  startSecretService,
-  withBusPermissions,
-} from "../tests/support/secret_service.ts";
-import { KEYRING_DATA_KEY_ACCOUNT, KEYRING_SERVICE } from "../lib/cache/keyring.ts";
 import { MOD_TS } from "../tests/support/plugin.ts";
+import { secretServiceAvailability, startSecretService } from "../tests/support/secret_service.ts";
+import { seedKeyringEntry, withBusPermissions } from "../tests/support/keyring.ts";
 import { medianTimes, peakMemoryKiB, type Subject } from "./measure.ts";
 
 const EMPTY_TS = new URL("./empty.ts", import.meta.url).pathname;
+const TOKEN = { token: "a.b.c", expiresAt: Date.now() + 3_600_000 };
 const ARGS = ["get-token", "--oidc-issuer-url=https://issuer.invalid", "--oidc-client-id=bench"];
 
 /** Prints the keyring cache-hit figures, or why they were skipped. */
@@ -31,23 +28,8 @@ export async function benchKeyringHit(runs: number): Promise<void> {
   }
   await using secrets = await startSecretService();
   await using sandbox = await PluginSandbox.create();
-  // The entry is sealed with a disk data key, which then moves into the keyring: the keyring
-  // storage opens the same entry with it.
-  await sandbox.seedEntry(ARGS.slice(1), { token: "a.b.c", expiresAt: Date.now() + 3_600_000 });
-  const key = (await Deno.readTextFile(sandbox.dataKeyFile)).trim();
-  const stored = await secrets.secretTool(
-    [
-      "store",
-      `--label=${KEYRING_SERVICE}`,
-      "service",
-      KEYRING_SERVICE,
-      "username",
-      KEYRING_DATA_KEY_ACCOUNT,
-    ],
-    key,
-  );
-  if (stored.code !== 0) throw new Error(`secret-tool store failed: ${stored.stderr}`);
-
+  // The disk subject needs the key file; the keyring subjects ignore it.
+  await seedKeyringEntry(sandbox, secrets, ARGS.slice(1), TOKEN, { keepKeyFile: true });
   const env = { ...sandbox.env, ...secrets.env };
   const run = (name: string, permissions: string[], storage: string): Subject => ({
     name,
@@ -65,7 +47,7 @@ export async function benchKeyringHit(runs: number): Promise<void> {
     run("get-token cache hit, disk", sandbox.permissions, "disk"),
     run(
       "get-token cache hit, keyring",
-      withBusPermissions(sandbox.permissions, secrets),
+      withBusPermissions(sandbox.permissions, secrets.env),
       "keyring",
     ),
     run(

@@ -42,10 +42,17 @@ export class DbusConnection {
     this.#closed.catch(() => {});
   }
 
-  /** Connects, authenticates and says `Hello`; the caller bounds the time (see {@link close}). */
-  static async open(socketPath: string): Promise<DbusConnection> {
+  /**
+   * Connects and authenticates. When `signal` aborts, the socket closes and whatever is pending
+   * (this, or a later {@link call}) fails.
+   */
+  static async open(socketPath: string, signal: AbortSignal): Promise<DbusConnection> {
+    signal.throwIfAborted();
     const conn = await Deno.connect({ transport: "unix", path: socketPath });
     const connection = new DbusConnection(conn);
+    const abort = () => connection.close();
+    signal.addEventListener("abort", abort, { once: true });
+    if (signal.aborted) abort();
     try {
       await connection.#authenticate();
     } catch (error) {

@@ -314,11 +314,12 @@ function keyringFailure(action: string, error: unknown): KeyringError | Permissi
 /** Turns a fast-read failure into the same one-line {@link KeyringError} as the binding's. */
 function lookupFailure(error: unknown): KeyringError | PermissionError {
   if (!(error instanceof SecretServiceLookupError)) return keyringFailure("read", error);
-  const { explanation } = error;
+  const { explanation, fix } = error;
   const detail = describe(error);
   return new KeyringError(
     "could not read the token cache data key in the OS keyring: " +
-      `${explanation ? `${explanation} (${detail})` : detail}; ${DISK_HINT}`,
+      `${explanation ? `${explanation} (${detail})` : detail}; ${fix ? `${fix}, or ` : ""}` +
+      DISK_HINT,
     { cause: error },
   );
 }

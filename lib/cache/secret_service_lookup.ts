@@ -26,15 +26,17 @@ export type SecretServiceFailure =
   | "timeout"
   | "other";
 
-/** What each failure means for the user, with the fix where there is one of our own. */
-const EXPLANATIONS: Record<SecretServiceFailure, string | undefined> = {
-  "no-bus": "no D-Bus session bus is reachable",
-  "no-service": "no Secret Service (such as gnome-keyring) runs on the session bus",
-  locked: "the keyring that holds it is locked; unlock it (log in to the desktop session, " +
-    "or open it in seahorse) and retry",
-  ambiguous: "more than one entry matches; delete them with clean",
-  timeout: undefined,
-  other: undefined,
+/** What each failure means for the user, and the fix where there is one besides `disk`. */
+const EXPLANATIONS: Record<SecretServiceFailure, [explanation?: string, fix?: string]> = {
+  "no-bus": ["no D-Bus session bus is reachable"],
+  "no-service": ["no Secret Service (such as gnome-keyring) runs on the session bus"],
+  locked: [
+    "the keyring is locked",
+    "unlock it (log in to the desktop session, or open the keyring in seahorse)",
+  ],
+  ambiguous: ["more than one entry matches", "delete them with clean"],
+  timeout: [],
+  other: [],
 };
 
 /** A lookup that could not answer. */
@@ -43,11 +45,13 @@ export class SecretServiceLookupError extends Error {
   readonly failure: SecretServiceFailure;
   /** What the failure means for the user, when the message alone does not say. */
   readonly explanation: string | undefined;
+  /** What the user can do about it, besides choosing another storage. */
+  readonly fix: string | undefined;
   constructor(failure: SecretServiceFailure, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "SecretServiceLookupError";
     this.failure = failure;
-    this.explanation = EXPLANATIONS[failure];
+    [this.explanation, this.fix] = EXPLANATIONS[failure];
   }
 }
 
@@ -139,11 +143,8 @@ export async function lookupSecret(
   let connection: DbusConnection | undefined;
   // Not setTimeout: merely touching that global costs a cache hit 4 MiB of memory.
   const deadline = AbortSignal.timeout(options.timeoutMs);
-  const onTimeout = () => connection?.close();
-  deadline.addEventListener("abort", onTimeout);
   try {
-    connection = await DbusConnection.open(options.socketPath);
-    if (deadline.aborted) connection.close();
+    connection = await DbusConnection.open(options.socketPath, deadline);
     return await lookupOn(connection, attributes);
   } catch (error) {
     if (deadline.aborted) {
@@ -155,7 +156,6 @@ export async function lookupSecret(
     }
     throw classify(error);
   } finally {
-    deadline.removeEventListener("abort", onTimeout);
     connection?.close();
   }
 }

@@ -10,12 +10,6 @@
  * @module
  */
 
-import {
-  BUS_ADDRESS_VARIABLE,
-  busReadPermissionFlags,
-  busSocketPath,
-} from "../../lib/cache/secret_service_lookup.ts";
-
 /** The commands a private Secret Service needs, and the Debian package of each. */
 const REQUIRED_COMMANDS: readonly [command: string, aptPackage: string][] = [
   ["dbus-daemon", "dbus"],
@@ -57,26 +51,10 @@ export interface SecretService extends AsyncDisposable {
   readonly keyringDir: string;
   /** Runs `secret-tool` on the private bus, e.g. `["lookup", "service", "x", "username", "y"]`. */
   secretTool(args: readonly string[], stdin?: string): Promise<CommandResult>;
+  /** Locks the login keyring, as a screen lock or a timeout would; no prompt is involved. */
+  lock(): Promise<void>;
   /** Stops both daemons and removes the temp directory. */
   close(): Promise<void>;
-}
-
-/**
- * `base` (a plugin's permission flags) widened by what a keyring read over this bus needs
- * (`busReadPermissionFlags`): each of those values is joined to the matching `--allow-…=` flag,
- * or added as its own flag.
- */
-export function withBusPermissions(base: readonly string[], secrets: SecretService): string[] {
-  const socket = busSocketPath(secrets.env[BUS_ADDRESS_VARIABLE] ?? "");
-  if (!socket) throw new Error(`no socket path in ${JSON.stringify(secrets.env)}`);
-  const flags = [...base];
-  for (const extra of busReadPermissionFlags(socket)) {
-    const [name, value] = extra.split(/=(.*)/s);
-    const i = flags.findIndex((flag) => flag.startsWith(`${name}=`));
-    if (i < 0) flags.push(extra);
-    else flags[i] = `${flags[i]},${value}`;
-  }
-  return flags;
 }
 
 /**
@@ -197,6 +175,20 @@ class PrivateSecretService implements SecretService {
 
   secretTool(args: readonly string[], stdin?: string): Promise<CommandResult> {
     return run("secret-tool", args, { ...this.env, PATH: Deno.env.get("PATH") ?? "" }, stdin);
+  }
+
+  async lock(): Promise<void> {
+    const locked = await run("dbus-send", [
+      `--bus=${this.env.DBUS_SESSION_BUS_ADDRESS}`,
+      "--print-reply",
+      `--dest=${SECRET_SERVICE_NAME}`,
+      "/org/freedesktop/secrets",
+      "org.freedesktop.Secret.Service.Lock",
+      "array:objpath:/org/freedesktop/secrets/collection/login",
+    ], { PATH: Deno.env.get("PATH") ?? "" });
+    if (!/collection\/login/.test(locked.stdout)) {
+      throw new Error(`the login keyring did not lock: ${locked.stdout}${locked.stderr}`);
+    }
   }
 
   async close(): Promise<void> {
