@@ -117,6 +117,7 @@ export class KeyringDataKeyStore implements DataKeyStore {
   #key?: CryptoKey;
   #reading?: Promise<CryptoKey | undefined>;
   #creating?: Promise<CryptoKey>;
+  #routeLogged = false;
 
   constructor(options: KeyringDataKeyStoreOptions = {}) {
     this.#service = options.service ?? KEYRING_SERVICE;
@@ -225,7 +226,10 @@ export class KeyringDataKeyStore implements DataKeyStore {
   #busSocket(): string | undefined {
     const route = sessionBusRoute();
     if ("socketPath" in route) return route.socketPath;
-    this.#logger.debug(`reading the keyring through the binding: ${route.skip}`);
+    if (!this.#routeLogged) {
+      this.#logger.debug(`reading the keyring through the binding: ${route.skip}`);
+    }
+    this.#routeLogged = true;
     return undefined;
   }
 
