@@ -34,6 +34,7 @@ export class DbusConnection {
   #serial = 0;
   #failure?: Error;
   #failed: (error: Error) => void = () => {};
+  #unlisten: () => void = () => {};
   readonly #closed: Promise<never>;
 
   private constructor(conn: Deno.UnixConn) {
@@ -52,6 +53,8 @@ export class DbusConnection {
     const connection = new DbusConnection(conn);
     const abort = () => connection.close();
     signal.addEventListener("abort", abort, { once: true });
+    // A listener on a timeout signal keeps the process alive until it fires; closing removes it.
+    connection.#unlisten = () => signal.removeEventListener("abort", abort);
     if (signal.aborted) abort();
     try {
       await connection.#authenticate();
@@ -152,6 +155,7 @@ export class DbusConnection {
 
   /** Closes the socket; pending calls fail. Safe to call more than once. */
   close(): void {
+    this.#unlisten();
     try {
       this.#conn.close();
     } catch {
