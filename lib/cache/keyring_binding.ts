@@ -7,6 +7,7 @@
  */
 
 import { KeyringError, PermissionError } from "../errors.ts";
+import { dirnameOf } from "../path.ts";
 
 /** The Deno flags that let the keyring binding load, to add to the plugin's own. */
 export const KEYRING_PERMISSION_FLAGS: readonly string[] = ["--allow-ffi"];
@@ -41,12 +42,15 @@ let binding: Promise<KeyringBinding> | undefined;
  * Throws unless Deno grants what the keyring binding needs to load: without this check the load
  * would fail with Deno's own words, or make Deno prompt where `--no-prompt` is missing.
  *
- * @throws {PermissionError} naming `--allow-ffi`
+ * @throws {PermissionError} naming `--allow-ffi`, scoped to the binding's directory when known
  */
 export async function requireKeyringPermissions(): Promise<void> {
-  if (!(await keyringBindingPermitted())) {
-    throw new PermissionError(LOAD_WHAT, KEYRING_PERMISSION_FLAGS.join(" "));
-  }
+  if (Deno.permissions.querySync({ name: "ffi" }).state === "granted") return;
+  const file = (await nativeBinding())?.file;
+  if (file && Deno.permissions.querySync({ name: "ffi", path: file }).state === "granted") return;
+  // The narrowest grant that works: the binding package's own directory, where it is known.
+  const flag = file ? `--allow-ffi=${dirnameOf(file)}` : KEYRING_PERMISSION_FLAGS.join(" ");
+  throw new PermissionError(LOAD_WHAT, flag);
 }
 
 /**
@@ -54,10 +58,13 @@ export async function requireKeyringPermissions(): Promise<void> {
  * file or a directory above it (such as `$DENO_DIR/npm/registry.npmjs.org/@napi-rs`).
  */
 export async function keyringBindingPermitted(): Promise<boolean> {
-  if (Deno.permissions.querySync({ name: "ffi" }).state === "granted") return true;
-  const file = (await nativeBinding())?.file;
-  return file !== undefined &&
-    Deno.permissions.querySync({ name: "ffi", path: file }).state === "granted";
+  try {
+    await requireKeyringPermissions();
+    return true;
+  } catch (error) {
+    if (error instanceof PermissionError) return false;
+    throw error;
+  }
 }
 
 /** Loads the binding once per process, after the permission check. */

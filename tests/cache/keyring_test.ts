@@ -200,7 +200,10 @@ keyringTest("keyring storage without --allow-ffi fails with one line naming it",
   const result = await sandbox.run(keyringArgs(idp), { env: secrets.env });
   assert.equal(result.code, 1, result.stderr);
   assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
-  assert.match(result.stderr, /^error: permission denied: .*keyring.*; run with --allow-ffi$/m);
+  assert.match(
+    result.stderr,
+    /^error: permission denied: .*keyring.*; run with --allow-ffi(=\/\S+)?$/m,
+  );
   assert.doesNotMatch(result.stderr, /Open http/);
   assert.equal(await storedKey(secrets), undefined);
 });
