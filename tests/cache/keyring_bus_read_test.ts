@@ -118,13 +118,25 @@ busTest("no D-Bus session bus: one line, bounded, for each way it can be missing
   // A bus that accepts connections and never answers, as a hung daemon would.
   const hungPath = `${root}/hung`;
   const hung = Deno.listen({ transport: "unix", path: hungPath });
+  // And one that refuses to authenticate us.
+  const refusingPath = `${root}/refusing`;
+  const refusing = Deno.listen({ transport: "unix", path: refusingPath });
   const held: Deno.Conn[] = [];
-  const accepting = (async () => {
-    for await (const conn of hung) held.push(conn);
-  })();
+  const accepting = Promise.all([
+    (async () => {
+      for await (const conn of hung) held.push(conn);
+    })(),
+    (async () => {
+      for await (const conn of refusing) {
+        held.push(conn);
+        await conn.write(new TextEncoder().encode("REJECTED EXTERNAL\r\n")).catch(() => {});
+      }
+    })(),
+  ]);
   try {
     const missing = { DBUS_SESSION_BUS_ADDRESS: `unix:path=${root}/missing` };
     const silent = { DBUS_SESSION_BUS_ADDRESS: `unix:path=${hungPath}` };
+    const refused = { DBUS_SESSION_BUS_ADDRESS: `unix:path=${refusingPath}` };
     const cases: [string, string[], Record<string, string>, RegExp][] = [
       [
         "the bus socket does not exist",
@@ -137,6 +149,12 @@ busTest("no D-Bus session bus: one line, bounded, for each way it can be missing
         withBusPermissions(sandbox.permissions, silent),
         silent,
         /did not answer within 5 s/,
+      ],
+      [
+        "the bus refuses to authenticate",
+        withBusPermissions(sandbox.permissions, refused),
+        refused,
+        /the bus refused authentication: REJECTED EXTERNAL/,
       ],
       [
         "DBUS_SESSION_BUS_ADDRESS is not set (the binding reads)",
@@ -159,6 +177,7 @@ busTest("no D-Bus session bus: one line, bounded, for each way it can be missing
     }
   } finally {
     hung.close();
+    refusing.close();
     for (const conn of held) conn.close();
     await accepting.catch(() => {});
     await Deno.remove(root, { recursive: true });
