@@ -46,10 +46,11 @@ let binding: Promise<KeyringBinding> | undefined;
  */
 export async function requireKeyringPermissions(): Promise<void> {
   if (Deno.permissions.querySync({ name: "ffi" }).state === "granted") return;
-  const file = (await nativeBinding())?.file;
-  if (file && Deno.permissions.querySync({ name: "ffi", path: file }).state === "granted") return;
+  const files = (await nativeBindings()).map(({ file }) => file);
+  const granted = (path: string) => Deno.permissions.querySync({ name: "ffi", path }).state;
+  if (files.some((file) => granted(file) === "granted")) return;
   // The narrowest grant that works: the binding package's own directory, where it is known.
-  const flag = file ? `--allow-ffi=${dirnameOf(file)}` : KEYRING_PERMISSION_FLAGS.join(" ");
+  const flag = files[0] ? `--allow-ffi=${dirnameOf(files[0])}` : KEYRING_PERMISSION_FLAGS.join(" ");
   throw new PermissionError(LOAD_WHAT, flag);
 }
 
@@ -81,20 +82,21 @@ export function loadBinding(): Promise<KeyringBinding> {
 }
 
 /**
- * This platform's binding package, resolved from the main package's location so that npm
- * resolution finds it, and the path of its native file; `undefined` when none is installed.
+ * This platform's binding packages that are installed, best first, resolved from the main
+ * package's location so that npm resolution finds them, with the path of each native file.
  */
-async function nativeBinding(): Promise<{ load: () => KeyringBinding; file: string } | undefined> {
+async function nativeBindings(): Promise<{ load: () => KeyringBinding; file: string }[]> {
   const { createRequire } = await import("node:module");
   const require = createRequire(import.meta.resolve("@napi-rs/keyring"));
+  const found = [];
   for (const name of nativePackages(Deno.build.os, Deno.build.arch)) {
     try {
-      return { load: () => require(name) as KeyringBinding, file: require.resolve(name) };
+      found.push({ load: () => require(name) as KeyringBinding, file: require.resolve(name) });
     } catch {
-      // Not installed for this platform (a musl build on glibc, say); try the next.
+      // Not installed for this platform.
     }
   }
-  return undefined;
+  return found;
 }
 
 /**
@@ -103,13 +105,12 @@ async function nativeBinding(): Promise<{ load: () => KeyringBinding; file: stri
  * platforms.
  */
 async function importBinding(): Promise<KeyringBinding> {
-  const native = await nativeBinding();
-  if (native) {
+  for (const native of await nativeBindings()) {
     try {
       return native.load();
     } catch (error) {
       if (error instanceof Deno.errors.NotCapable || permissionErrorIn(error)) throw error;
-      // A build that does not run here (a musl build on glibc, say): the package's loader decides.
+      // A build that does not run here (a musl build on glibc, say); try the next.
     }
   }
   return await import("@napi-rs/keyring");
