@@ -25,7 +25,7 @@ const decoder = new TextDecoder();
 
 /**
  * A connection to a bus over a Unix socket, authenticated with EXTERNAL (the kernel tells the
- * bus who we are, so no user id is read or sent) and registered with `Hello`.
+ * bus who we are, so no user id is read or sent). The first call on it must be the bus's `Hello`.
  */
 export class DbusConnection {
   readonly #conn: Deno.UnixConn;
@@ -146,7 +146,10 @@ export class DbusConnection {
     const replies = calls.map(() => {
       const serial = ++this.#serial;
       const reply = new Promise<DbusMessage>((resolve) => this.#pending.set(serial, resolve));
-      return { serial, reply: Promise.race([reply, this.#closed]) };
+      const raced = Promise.race([reply, this.#closed]);
+      // Replies after an error reply are never awaited; their failure must not go unhandled.
+      raced.catch(() => {});
+      return { serial, reply: raced };
     });
     const parts = calls.map((call, i) => encodeCall(call, replies[i].serial));
     const all = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
