@@ -3,6 +3,8 @@
  * baseline measured in the same run (never as a pass/fail threshold):
  *
  * - cache hit: `get-token` answering from the cache, against an empty `deno run`;
+ * - keyring cache hit: the same with `--token-cache-storage=keyring` on a private gnome-keyring,
+ *   beside the disk storage's hit;
  * - concurrent refresh: 32 `get-token` processes with an expired token against a
  *   rotating-refresh-token provider, and 32 answered from the cache, against a single process
  *   refreshing alone; with the refresh and token requests the provider saw per run.
@@ -12,9 +14,12 @@
 
 import { benchConcurrentRefresh } from "./concurrent_refresh.ts";
 import { benchCacheHit } from "./cache_hit.ts";
+import { benchKeyringHit } from "./keyring_hit.ts";
 
 const runs = Number(Deno.env.get("BENCH_RUNS") ?? "20");
 console.log(`together-kubelogin benchmark (${runs} runs per subject, medians)\n`);
 await benchCacheHit(runs);
+console.log();
+await benchKeyringHit(runs);
 console.log();
 await benchConcurrentRefresh(runs);

@@ -9,6 +9,7 @@
 import { cleanEntries, removeCacheDirectory } from "../lib/cache/clean.ts";
 import { FileDataKeyStore } from "../lib/cache/data_key.ts";
 import { keyringDataKeyStore } from "../lib/cache/token_store.ts";
+import { keyringBindingPermitted } from "../lib/cache/keyring_binding.ts";
 import { UsageError } from "../lib/errors.ts";
 import type { ParsedFlags } from "./flags.ts";
 import { describeError } from "./errors.ts";
@@ -37,7 +38,7 @@ export async function runClean(parsed: ParsedFlags): Promise<void> {
   await removeCacheDirectory(directory);
   writeStderrLine(`Deleted the token cache at ${directory}`);
   if (await fileKey.remove()) logger.debug(`deleted the cache data key ${fileKey.location}`);
-  if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
+  if (!(await keyringBindingPermitted())) {
     // Keyring storage needs --allow-ffi too, so an installation without it never used the keyring.
     logger.debug("skipped the keyring: without --allow-ffi this program cannot have used it");
     return;

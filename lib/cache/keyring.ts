@@ -10,6 +10,12 @@
  * never load it, and it needs `--allow-ffi` and nothing more ({@link KEYRING_PERMISSION_FLAGS}),
  * checked before loading so that Deno never stops to ask.
  *
+ * On Linux a read (every cache hit) skips the binding: `secret_service_lookup.ts` asks the Secret
+ * Service over the session bus in TypeScript, which costs about a millisecond where loading the
+ * binding costs about 34. It needs the bus socket (`busReadPermissionFlags`); without those
+ * grants, or on a bus address it cannot open, the read goes through the binding as before.
+ * Writes (once per user) and deletions (`clean`) always use the binding.
+ *
  * - {@link KeyringDataKeyStore}: the {@link DataKeyStore} in the keyring.
  * - {@link requireKeyringPermissions}: the permission check done before the binding loads.
  * - {@link probeKeyring}: whether the keyring answers, for messages that must not fail.
@@ -22,6 +28,22 @@ import { CacheError, KeyringError, PermissionError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { silentLogger } from "../log.ts";
 import { type DataKeyStore, decodeDataKey, newEncodedDataKey } from "./data_key.ts";
+import {
+  describe,
+  DISK_HINT,
+  KEYRING_PERMISSION_FLAGS,
+  loadBinding,
+  permissionErrorIn,
+  requireKeyringPermissions,
+} from "./keyring_binding.ts";
+import {
+  lookupSecret,
+  SECRET_SERVICE_READ_TIMEOUT_MS,
+  SecretServiceLookupError,
+  sessionBusRoute,
+} from "./secret_service_lookup.ts";
+
+export { KEYRING_PERMISSION_FLAGS, requireKeyringPermissions };
 
 /** The keyring service name every together-kubelogin entry is stored under. */
 export const KEYRING_SERVICE = "together-kubelogin";
@@ -33,26 +55,11 @@ export const KEYRING_SERVICE = "together-kubelogin";
  */
 export const KEYRING_DATA_KEY_ACCOUNT = "token-cache-data-key";
 
-/** The Deno flags that let the keyring binding load, to add to the plugin's own. */
-export const KEYRING_PERMISSION_FLAGS: readonly string[] = ["--allow-ffi"];
-
 /**
- * What the package's own loader needs besides `--allow-ffi`: it reads `NAPI_RS_*` variables (to
- * choose between native and WASI builds) and `/usr/bin/ldd` (to tell glibc from musl, else
- * `process.report`, which needs `--allow-sys`). It is only the fallback on platforms that
- * {@link nativePackages} does not know, and these flags are named when it is refused.
+ * How long a call into the binding may take. A write may wait on the desktop's dialog to create
+ * or unlock a keyring, which a person must have time to answer.
  */
-const PACKAGE_LOADER_FLAGS: readonly string[] = [
-  "--allow-ffi",
-  "--allow-env=NAPI_RS_NATIVE_LIBRARY_PATH,NAPI_RS_WASI_FLAVOR,NAPI_RS_FORCE_WASI",
-  ...(Deno.build.os === "linux" ? ["--allow-read=/usr/bin/ldd"] : []),
-];
-
-/** What the PermissionError and KeyringError messages say the binding is for. */
-const LOAD_WHAT = "load the OS keyring binding for --token-cache-storage=keyring";
-
-/** Appended to every keyring failure: the disk storage needs no keyring at all. */
-const DISK_HINT = "use --token-cache-storage=disk where no keyring is available";
+export const KEYRING_CALL_TIMEOUT_MS = 60_000;
 
 /**
  * keyring-rs reports a store it cannot use as "Platform failure: …" or "Couldn't access platform
@@ -71,79 +78,12 @@ const EXPLANATIONS: readonly [pattern: RegExp, explanation: string][] = [
   [/prompt was dismissed|is locked/i, "the keyring is locked and was not unlocked"],
 ];
 
-/** Deno's wording for a refused permission, also when the binding loader re-wraps it. */
-const NOT_CAPABLE_PATTERN = /Requires (\w+) access/;
-
 /**
  * Linux: require the Secret Service. Left to itself the binding falls back to the kernel keyutils
  * keyring when there is no Secret Service; that keyring is lost at reboot (every cached entry
  * with it, silently) and `clean` would not find the key from another login session.
  */
 const ENTRY_OPTIONS = { linux: { store: "secret-service" as const } };
-
-type KeyringBinding = typeof import("@napi-rs/keyring");
-
-let binding: Promise<KeyringBinding> | undefined;
-
-/**
- * Throws unless Deno grants what the keyring binding needs to load: without this check the load
- * would fail with Deno's own words, or make Deno prompt where `--no-prompt` is missing.
- *
- * @throws {PermissionError} naming `--allow-ffi`
- */
-export function requireKeyringPermissions(): void {
-  if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
-    throw new PermissionError(LOAD_WHAT, KEYRING_PERMISSION_FLAGS.join(" "));
-  }
-}
-
-/** Loads the binding once per process, after the permission check. */
-function loadBinding(): Promise<KeyringBinding> {
-  requireKeyringPermissions();
-  binding ??= importBinding().catch((error: unknown) => {
-    binding = undefined;
-    throw permissionErrorIn(error) ??
-      new KeyringError(`could not ${LOAD_WHAT}: ${describe(error)}; ${DISK_HINT}`, {
-        cause: error,
-      });
-  });
-  return binding;
-}
-
-/**
- * Requires this platform's binding package directly, resolved from the main package's location
- * so that npm resolution finds it. That needs `--allow-ffi` alone, unlike the package's loader
- * (see {@link PACKAGE_LOADER_FLAGS}), which stays as the fallback for other platforms.
- */
-async function importBinding(): Promise<KeyringBinding> {
-  const { createRequire } = await import("node:module");
-  const require = createRequire(import.meta.resolve("@napi-rs/keyring"));
-  for (const name of nativePackages(Deno.build.os, Deno.build.arch)) {
-    try {
-      return require(name) as KeyringBinding;
-    } catch {
-      // Not installed for this platform (a musl build on glibc, say); try the next.
-    }
-  }
-  return await import("@napi-rs/keyring");
-}
-
-/** The binding packages to try, best first, for a Deno build target. */
-function nativePackages(os: typeof Deno.build.os, arch: typeof Deno.build.arch): string[] {
-  const cpu = arch === "x86_64" ? "x64" : "arm64";
-  switch (os) {
-    case "linux":
-      return [`@napi-rs/keyring-linux-${cpu}-gnu`, `@napi-rs/keyring-linux-${cpu}-musl`];
-    case "darwin":
-      return [`@napi-rs/keyring-darwin-${cpu}`];
-    case "windows":
-      return [`@napi-rs/keyring-win32-${cpu}-msvc`];
-    case "freebsd":
-      return arch === "x86_64" ? ["@napi-rs/keyring-freebsd-x64"] : [];
-    default:
-      return [];
-  }
-}
 
 /** Options of {@link KeyringDataKeyStore}; the defaults are what the plugin uses. */
 export interface KeyringDataKeyStoreOptions {
@@ -177,6 +117,7 @@ export class KeyringDataKeyStore implements DataKeyStore {
   #key?: CryptoKey;
   #reading?: Promise<CryptoKey | undefined>;
   #creating?: Promise<CryptoKey>;
+  #routeLogged = false;
 
   constructor(options: KeyringDataKeyStoreOptions = {}) {
     this.#service = options.service ?? KEYRING_SERVICE;
@@ -248,8 +189,7 @@ export class KeyringDataKeyStore implements DataKeyStore {
   }
 
   async #read(): Promise<CryptoKey | undefined> {
-    const entry = await this.#entry("read");
-    const text = await this.#call("read", () => entry.getPassword());
+    const text = await this.#readText();
     // The typings say `null`; `undefined` is treated the same in case a platform build differs.
     if (text === null || text === undefined) {
       this.#logger.debug(`no cache data key in ${this.location}`);
@@ -264,6 +204,33 @@ export class KeyringDataKeyStore implements DataKeyStore {
       });
     }
     return this.#key;
+  }
+
+  async #readText(): Promise<string | null | undefined> {
+    const socketPath = this.#busSocket();
+    if (socketPath === undefined) {
+      const entry = await this.#entry("read");
+      return await this.#call("read", () => entry.getPassword());
+    }
+    try {
+      return await lookupSecret(
+        { service: this.#service, username: this.#account },
+        { socketPath, timeoutMs: SECRET_SERVICE_READ_TIMEOUT_MS },
+      );
+    } catch (error) {
+      throw lookupFailure(error);
+    }
+  }
+
+  /** The session bus socket for a read without the binding, else `undefined`. */
+  #busSocket(): string | undefined {
+    const route = sessionBusRoute();
+    if ("socketPath" in route) return route.socketPath;
+    if (!this.#routeLogged) {
+      this.#logger.debug(`reading the keyring through the binding: ${route.skip}`);
+    }
+    this.#routeLogged = true;
+    return undefined;
   }
 
   async #create(): Promise<CryptoKey> {
@@ -290,10 +257,20 @@ export class KeyringDataKeyStore implements DataKeyStore {
   }
 
   async #call<T>(action: string, operation: () => Promise<T>): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const seconds = KEYRING_CALL_TIMEOUT_MS / 1000;
+        reject(new Error(`the OS keyring did not answer within ${seconds} s`));
+      }, KEYRING_CALL_TIMEOUT_MS);
+    });
     try {
-      return await operation();
+      // A binding call cannot be cancelled: the process exits with the error and leaves it.
+      return await Promise.race([operation(), timeout]);
     } catch (error) {
       throw keyringFailure(action, error);
+    } finally {
+      clearTimeout(timer);
     }
   }
 }
@@ -338,24 +315,15 @@ function keyringFailure(action: string, error: unknown): KeyringError | Permissi
   );
 }
 
-/**
- * A {@link PermissionError} when Deno refused something along the error's cause chain: the
- * binding loader wraps each failed attempt in a plain `Error` that keeps only Deno's message.
- */
-function permissionErrorIn(error: unknown): PermissionError | undefined {
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 16; depth++) {
-    const match = NOT_CAPABLE_PATTERN.exec(e.message);
-    if (match) {
-      const flag = match[1] === "ffi" ? "--allow-ffi" : PACKAGE_LOADER_FLAGS.join(" ");
-      return new PermissionError(LOAD_WHAT, flag, { cause: error });
-    }
-    e = e.cause;
-  }
-  return undefined;
-}
-
-/** The first line of an error's message, which is all a one-line CLI message has room for. */
-function describe(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split("\n", 1)[0].trim();
+/** Turns a fast-read failure into the same one-line {@link KeyringError} as the binding's. */
+function lookupFailure(error: unknown): KeyringError | PermissionError {
+  if (!(error instanceof SecretServiceLookupError)) return keyringFailure("read", error);
+  const { explanation, fix } = error;
+  const detail = describe(error);
+  return new KeyringError(
+    "could not read the token cache data key in the OS keyring: " +
+      `${explanation ? `${explanation} (${detail})` : detail}; ${fix ? `${fix}, or ` : ""}` +
+      DISK_HINT,
+    { cause: error },
+  );
 }

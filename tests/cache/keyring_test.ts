@@ -17,6 +17,7 @@ import {
 } from "../support/secret_service.ts";
 import { startTestIdp, TEST_USERS, type TestIdp } from "../support/idp.ts";
 import { getTokenArgs } from "../support/login.ts";
+import { withBusPermissions } from "../support/keyring.ts";
 import { UserAgent } from "../support/user_agent.ts";
 import type { ChildReport } from "./keyring_child.ts";
 
@@ -199,7 +200,10 @@ keyringTest("keyring storage without --allow-ffi fails with one line naming it",
   const result = await sandbox.run(keyringArgs(idp), { env: secrets.env });
   assert.equal(result.code, 1, result.stderr);
   assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
-  assert.match(result.stderr, /^error: permission denied: .*keyring.*; run with --allow-ffi$/m);
+  assert.match(
+    result.stderr,
+    /^error: permission denied: .*keyring.*; run with --allow-ffi(=\/\S+)?$/m,
+  );
   assert.doesNotMatch(result.stderr, /Open http/);
   assert.equal(await storedKey(secrets), undefined);
 });
@@ -235,13 +239,19 @@ keyringTest("the store reads the key once, creates it once, and removes it", asy
   assert.equal(typeof key, "string");
   assert.deepEqual(same, [key, key]);
   assert.deepEqual(created.debug.map(firstWords), [
+    "reading the keyring through",
     "no cache data key",
     "no cache data key",
     "stored a new cache",
     "read the cache data",
   ]);
 
-  const reread = await runChild(secrets.env, ["load", "loadOrCreate", "load", "remove", "remove"]);
+  // Reads over the session bus this time; deletions still go through the binding.
+  const reread = await runChild(
+    secrets.env,
+    ["load", "loadOrCreate", "load", "remove", "remove"],
+    withBusPermissions(["--allow-ffi"], secrets.env),
+  );
   assert.deepEqual(reread.results, [key, key, key, true, false]);
   assert.deepEqual(reread.debug.map(firstWords), [
     "read the cache data",

@@ -51,6 +51,8 @@ export interface SecretService extends AsyncDisposable {
   readonly keyringDir: string;
   /** Runs `secret-tool` on the private bus, e.g. `["lookup", "service", "x", "username", "y"]`. */
   secretTool(args: readonly string[], stdin?: string): Promise<CommandResult>;
+  /** Locks the login keyring, as a screen lock or a timeout would; no prompt is involved. */
+  lock(): Promise<void>;
   /** Stops both daemons and removes the temp directory. */
   close(): Promise<void>;
 }
@@ -173,6 +175,20 @@ class PrivateSecretService implements SecretService {
 
   secretTool(args: readonly string[], stdin?: string): Promise<CommandResult> {
     return run("secret-tool", args, { ...this.env, PATH: Deno.env.get("PATH") ?? "" }, stdin);
+  }
+
+  async lock(): Promise<void> {
+    const locked = await run("dbus-send", [
+      `--bus=${this.env.DBUS_SESSION_BUS_ADDRESS}`,
+      "--print-reply",
+      `--dest=${SECRET_SERVICE_NAME}`,
+      "/org/freedesktop/secrets",
+      "org.freedesktop.Secret.Service.Lock",
+      "array:objpath:/org/freedesktop/secrets/collection/login",
+    ], { PATH: Deno.env.get("PATH") ?? "" });
+    if (!/collection\/login/.test(locked.stdout)) {
+      throw new Error(`the login keyring did not lock: ${locked.stdout}${locked.stderr}`);
+    }
   }
 
   async close(): Promise<void> {
