@@ -6,6 +6,8 @@
  * @module
  */
 
+import type { SealedDocuments } from "./cache/encrypted_file.ts";
+import { metadataDocumentStore } from "./cache/metadata_store.ts";
 import { OidcError } from "./errors.ts";
 import type { Interaction } from "./interaction.ts";
 import type { LoginOptions } from "./login_options.ts";
@@ -26,6 +28,8 @@ export interface AuthenticateInput {
    * dead refresh token is dropped even when the login then fails or is abandoned.
    */
   onRefreshTokenRejected?: () => Promise<void>;
+  /** Where the provider's metadata is cached (the token cache); absent: fetched every time. */
+  documents?: SealedDocuments;
 }
 
 /** How the new token set was obtained. */
@@ -40,7 +44,11 @@ export interface AuthenticateResult {
  */
 export async function authenticate(input: AuthenticateInput): Promise<AuthenticateResult> {
   const { logger } = input.interaction;
-  using session = await openProviderSession(input.provider);
+  const { provider, documents } = input;
+  using session = await openProviderSession(
+    provider,
+    documents && metadataDocumentStore(documents, { ...provider, ...provider.tls }),
+  );
   if (input.refreshToken) {
     logger.debug("refreshing the token");
     try {

@@ -147,6 +147,7 @@ async function refreshOrLogin(
     login: options.login,
     refreshToken: cached.hit ? cached.tokenSet.refreshToken : undefined,
     interaction,
+    documents: store.documents,
     onRefreshTokenRejected: async () => {
       await store.delete(keyId);
     },

@@ -7,7 +7,12 @@
 
 import type { TokenSet } from "../token_set.ts";
 import { type DataKeyStore, FileDataKeyStore } from "./data_key.ts";
-import { type CacheReadResult, EncryptedFileCache, type EntryOwner } from "./encrypted_file.ts";
+import {
+  type CacheReadResult,
+  EncryptedFileCache,
+  type EntryOwner,
+  type SealedDocuments,
+} from "./encrypted_file.ts";
 import { acquireEntryLock, type AcquireLockOptions, type EntryLock } from "./lock.ts";
 
 /** `--token-cache-storage` values. */
@@ -41,6 +46,11 @@ export interface TokenStore {
    * `options.stopWaiting` ended the wait.
    */
   lock(keyId: string, options: AcquireLockOptions): Promise<EntryLock | undefined>;
+  /**
+   * Sealed documents beside the entries (the provider's metadata); absent when nothing may be
+   * written (`none`).
+   */
+  readonly documents?: SealedDocuments;
 }
 
 /** `none`: nothing is kept, every run logs in, so there is nothing to lock either. */
@@ -56,6 +66,10 @@ const noStore: TokenStore = {
 class LockingFileStore extends EncryptedFileCache implements TokenStore {
   lock(keyId: string, options: AcquireLockOptions): Promise<EntryLock | undefined> {
     return acquireEntryLock(this.directory, keyId, options);
+  }
+
+  get documents(): SealedDocuments {
+    return this;
   }
 }
 

@@ -26,6 +26,7 @@ export async function refreshTokenSet(
   return await verifyTokenResponse(response, {
     http: session.http,
     metadata: session.metadata,
+    documents: session.documents,
     clientId: session.options.clientId,
     useAccessToken: session.options.useAccessToken,
     previousRefreshToken: refreshToken,

@@ -1,0 +1,191 @@
+/**
+ * The provider's metadata documents (discovery, JWKS) fetched through an on-disk cache that
+ * follows their HTTP lifetimes (`http_freshness.ts`) and revalidates with `If-None-Match`, so
+ * that a refresh makes one request (the token request) and a login no more than the grant needs.
+ *
+ * Nothing is stored until the caller has validated what it got ({@link ProviderDocuments.commit}),
+ * so a document the program rejected is not served again from the cache. A stored document that
+ * cannot be read back, decrypted or parsed is a miss: it is fetched again, never trusted.
+ *
+ * @module
+ */
+
+import { freshness, MAX_FRESHNESS_MS } from "./http_freshness.ts";
+import type { ProviderHttp } from "./http.ts";
+import { type JsonObject, readJsonObject } from "./json.ts";
+
+/**
+ * Where documents are kept between runs, by URL, already scoped to one provider configuration
+ * (issuer, request headers, trust roots); see `lib/cache/metadata_store.ts`.
+ */
+export interface MetadataStore {
+  /** The stored text; `undefined` when absent, damaged or tampered with. */
+  read(url: string): Promise<string | undefined>;
+  /** Stores the text. */
+  write(url: string, text: string): Promise<void>;
+  /** Forgets the document. */
+  delete(url: string): Promise<void>;
+}
+
+/** A document and where it came from. */
+export interface FetchedDocument {
+  body: JsonObject;
+  /** `true` when it was answered from the cache without any request. */
+  fromCache: boolean;
+}
+
+/** Options of {@link ProviderDocuments.fetch}. */
+export interface FetchDocumentOptions {
+  /**
+   * Ask the provider even when the cached copy is fresh (with `If-None-Match` when it has an
+   * ETag): the cached keys did not verify a token, so the provider may have rotated them.
+   */
+  revalidate?: boolean;
+}
+
+/** A stored document with what is needed to judge and revalidate it. */
+interface StoredDocument {
+  url: string;
+  body: JsonObject;
+  /** When the document stops being fresh (ms since the epoch). */
+  expiresAt: number;
+  etag?: string;
+  /** The caching headers it came with, merged with those of later 304 answers. */
+  headers: Record<string, string>;
+}
+
+/** Headers kept with a document: what {@link freshness} reads, and the validator. */
+const KEPT_HEADERS = ["cache-control", "expires", "date", "etag"];
+
+/** Fetches the provider's metadata documents, from the cache when it may. */
+export class ProviderDocuments {
+  readonly #http: ProviderHttp;
+  readonly #store?: MetadataStore;
+  readonly #now: () => number;
+  /** Documents fetched and not yet committed; `undefined` marks one to forget (`no-store`). */
+  readonly #pending = new Map<string, StoredDocument | undefined>();
+
+  /**
+   * @param store where documents are kept; without one, every fetch asks the provider
+   * @param now the clock, for tests
+   */
+  constructor(http: ProviderHttp, store?: MetadataStore, now: () => number = Date.now) {
+    this.#http = http;
+    this.#store = store;
+    this.#now = now;
+  }
+
+  /**
+   * A JSON document: the cached copy while it is fresh, else the provider's answer (a `304` to
+   * `If-None-Match` renews the cached copy).
+   *
+   * @param what the exchange, for messages ("discovery", "JWKS request")
+   * @throws {ProviderError} when the provider cannot be reached or answers no JSON object
+   */
+  async fetch(
+    url: URL,
+    what: string,
+    options: FetchDocumentOptions = {},
+  ): Promise<FetchedDocument> {
+    const stored = await this.#read(url.href);
+    if (stored && !options.revalidate && isFresh(stored.expiresAt - this.#now())) {
+      return { body: stored.body, fromCache: true };
+    }
+    const headers = new Headers({ accept: "application/json" });
+    if (stored?.etag) headers.set("if-none-match", stored.etag);
+    const response = await this.#http.fetch(url, { headers });
+    if (response.status === 304 && stored) {
+      await response.body?.cancel();
+      this.#remember({ ...stored, headers: { ...stored.headers, ...keptHeaders(response) } });
+      return { body: stored.body, fromCache: false };
+    }
+    const body = await readJsonObject(response, what);
+    this.#remember({ url: url.href, body, expiresAt: 0, headers: keptHeaders(response) });
+    return { body, fromCache: false };
+  }
+
+  /**
+   * Stores the documents fetched since the last commit; call it once they have been validated.
+   * A failure to store is ignored: the cache only saves requests, and the token entry's write
+   * reports a cache directory that cannot be written.
+   */
+  async commit(): Promise<void> {
+    const pending = [...this.#pending];
+    this.#pending.clear();
+    if (!this.#store) return;
+    for (const [url, document] of pending) {
+      try {
+        if (document) await this.#store.write(url, JSON.stringify(document));
+        else await this.#store.delete(url);
+      } catch {
+        // Best effort, see above.
+      }
+    }
+  }
+
+  /** Queues a fetched document for {@link commit}, with its lifetime from its headers. */
+  #remember(document: StoredDocument): void {
+    const allowed = freshness(new Headers(document.headers));
+    this.#pending.set(
+      document.url,
+      allowed.store
+        ? {
+          ...document,
+          etag: document.headers.etag,
+          expiresAt: this.#now() + allowed.lifetimeMs,
+        }
+        : undefined,
+    );
+  }
+
+  async #read(url: string): Promise<StoredDocument | undefined> {
+    if (!this.#store) return undefined;
+    try {
+      const text = await this.#store.read(url);
+      return text === undefined ? undefined : parseStored(text, url);
+    } catch {
+      // An unreadable cache costs a request, never the refresh.
+      return undefined;
+    }
+  }
+}
+
+/** Fresh, and not beyond the cap (a clock set back since it was stored). */
+function isFresh(remainingMs: number): boolean {
+  return remainingMs > 0 && remainingMs <= MAX_FRESHNESS_MS;
+}
+
+function keptHeaders(response: Response): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const name of KEPT_HEADERS) {
+    const value = response.headers.get(name);
+    if (value !== null) kept[name] = value;
+  }
+  return kept;
+}
+
+/** A stored document, checked field by field; `undefined` when anything is off. */
+function parseStored(text: string, url: string): StoredDocument | undefined {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(doc) || doc.url !== url || !isObject(doc.body)) return undefined;
+  if (typeof doc.expiresAt !== "number" || !isObject(doc.headers)) return undefined;
+  if (doc.etag !== undefined && typeof doc.etag !== "string") return undefined;
+  const headers = doc.headers;
+  if (!Object.values(headers).every((value) => typeof value === "string")) return undefined;
+  return {
+    url,
+    body: doc.body,
+    expiresAt: doc.expiresAt,
+    etag: doc.etag,
+    headers: headers as Record<string, string>,
+  };
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
