@@ -173,3 +173,17 @@ Deno.test("--token-cache-storage=none writes no metadata either", async () => {
   ]);
   await assert.rejects(Deno.stat(sandbox.cacheDir), Deno.errors.NotFound);
 });
+
+Deno.test("a refresh that fails without an OAuth answer asks for discovery next time", async () => {
+  await using idp = await startTestIdp();
+  await using sandbox = await PluginSandbox.create();
+  const args = getTokenArgs(idp);
+  tokenOf(await runWithLogin(sandbox, args));
+  // The cached discovery may be what is out of date (a moved token endpoint): it is dropped.
+  idp.failNextRefresh(503);
+  await expireEntry(sandbox, args);
+  assert.equal((await sandbox.run(args)).code, 1);
+  idp.clearRequests();
+  tokenOf(await sandbox.run(args));
+  assert.deepEqual(pluginRequests(idp), [DISCOVERY, REFRESH]);
+});

@@ -64,6 +64,8 @@ export class ProviderDocuments {
   readonly #now: () => number;
   /** Documents fetched and not yet committed; `undefined` marks one to forget (`no-store`). */
   readonly #pending = new Map<string, StoredDocument | undefined>();
+  /** URLs answered from the cache without a request in this session. */
+  readonly #servedFromCache = new Set<string>();
 
   /**
    * @param store where documents are kept; without one, every fetch asks the provider
@@ -89,6 +91,7 @@ export class ProviderDocuments {
   ): Promise<FetchedDocument> {
     const stored = await this.#read(url.href);
     if (stored && !options.revalidate && isFresh(stored.expiresAt - this.#now())) {
+      this.#servedFromCache.add(url.href);
       return { body: stored.body, fromCache: true };
     }
     const headers = new Headers({ accept: "application/json" });
@@ -121,6 +124,17 @@ export class ProviderDocuments {
         // Best effort, see above.
       }
     }
+  }
+
+  /**
+   * Deletes the documents this session took from the cache without asking: an exchange that
+   * relied on them failed, and they may be what is out of date (a moved token endpoint), so the
+   * next run asks the provider. Failures to delete are ignored, as in {@link commit}.
+   */
+  async forgetServedFromCache(): Promise<void> {
+    const urls = [...this.#servedFromCache];
+    this.#servedFromCache.clear();
+    for (const url of urls) await this.#store?.delete(url).catch(() => {});
   }
 
   /** Queues a fetched document for {@link commit}, with its lifetime from its headers. */
