@@ -38,6 +38,7 @@ import {
   REDACTED,
   startTestIdp,
 } from "../support/idp.ts";
+import { providerOptions } from "../support/provider_options.ts";
 import { type LoginOutcome, UserAgent } from "../support/user_agent.ts";
 
 /** A short polling interval keeps the device tests fast. */
@@ -96,22 +97,6 @@ class FakePrompter implements Prompter {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function providerOptions(
-  idp: { issuer: string },
-  overrides: Partial<ProviderOptions> = {},
-): ProviderOptions {
-  return {
-    issuerUrl: idp.issuer,
-    clientId: PUBLIC_CLIENT_ID,
-    extraScopes: [],
-    pkceMethod: "auto",
-    useAccessToken: false,
-    requestHeaders: {},
-    tls: { certificateAuthorities: [], certificateAuthorityData: [], insecureSkipTlsVerify: false },
-    ...overrides,
-  };
 }
 
 function loginOptions(grantType: GrantType, overrides: Partial<LoginOptions> = {}): LoginOptions {

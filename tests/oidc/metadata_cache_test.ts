@@ -11,14 +11,9 @@ import { ProviderError } from "../../lib/errors.ts";
 import { ProviderHttp } from "../../lib/oidc/http.ts";
 import { MAX_FRESHNESS_MS } from "../../lib/oidc/http_freshness.ts";
 import { ProviderDocuments } from "../../lib/oidc/metadata_cache.ts";
-import { openProviderSession, type ProviderOptions } from "../../lib/oidc/provider.ts";
-import { PUBLIC_CLIENT_ID, startTestIdp, type TestIdp } from "../support/idp.ts";
-
-const TLS = {
-  certificateAuthorities: [],
-  certificateAuthorityData: [],
-  insecureSkipTlsVerify: false,
-};
+import { openProviderSession } from "../../lib/oidc/provider.ts";
+import { startTestIdp, type TestIdp } from "../support/idp.ts";
+import { NO_TLS, providerOptions } from "../support/provider_options.ts";
 
 /** A sealed store in a temp directory, scoped to the provider, and a clock to move. */
 async function fixture(idp: TestIdp) {
@@ -27,9 +22,9 @@ async function fixture(idp: TestIdp) {
   const store = metadataDocumentStore(cache, {
     issuerUrl: idp.issuer,
     requestHeaders: {},
-    ...TLS,
+    ...NO_TLS,
   });
-  const http = await ProviderHttp.create({ tls: TLS, requestHeaders: {} });
+  const http = await ProviderHttp.create({ tls: NO_TLS, requestHeaders: {} });
   const clock = { now: Date.now() };
   return {
     dir,
@@ -156,15 +151,7 @@ Deno.test("metadata cache: a stored copy that is not a document is a miss", asyn
 Deno.test("metadata cache: a discovery document that fails validation is not cached", async () => {
   await using idp = await startTestIdp({ advertisedIssuer: "https://elsewhere.example" });
   await using f = await fixture(idp);
-  const options: ProviderOptions = {
-    issuerUrl: idp.issuer,
-    clientId: PUBLIC_CLIENT_ID,
-    extraScopes: [],
-    pkceMethod: "auto",
-    useAccessToken: false,
-    requestHeaders: {},
-    tls: TLS,
-  };
+  const options = providerOptions(idp);
   await assert.rejects(openProviderSession(options, f.store), ProviderError);
   assert.equal(await f.store.read(discoveryUrl(idp).href), undefined);
   idp.clearRequests();
