@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { FileDataKeyStore } from "../../lib/cache/data_key.ts";
 import { EncryptedFileCache } from "../../lib/cache/encrypted_file.ts";
-import { metadataDocumentStore } from "../../lib/cache/metadata_store.ts";
+import { metadataDocumentStore, type MetadataScope } from "../../lib/cache/metadata_store.ts";
 import { ProviderError } from "../../lib/errors.ts";
 import { ProviderHttp } from "../../lib/oidc/http.ts";
 import { MAX_FRESHNESS_MS } from "../../lib/oidc/http_freshness.ts";
@@ -157,4 +157,28 @@ Deno.test("metadata cache: a discovery document that fails validation is not cac
   idp.clearRequests();
   await assert.rejects(openProviderSession(options, f.store), ProviderError);
   assert.equal(idp.requests.length, 1, "asked the provider again");
+});
+
+Deno.test("metadata cache: documents are keyed by issuer, request headers and trust roots", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "metadata-cache-test-" });
+  try {
+    const cache = new EncryptedFileCache(dir, new FileDataKeyStore(`${dir}/key`));
+    const scope: MetadataScope = {
+      issuerUrl: "https://issuer.example",
+      requestHeaders: { "X-Tenant": "blue" },
+      ...NO_TLS,
+    };
+    const url = "https://issuer.example/jwks";
+    await metadataDocumentStore(cache, scope).write(url, "blue's keys");
+    const read = (overrides: Partial<MetadataScope>) =>
+      metadataDocumentStore(cache, { ...scope, ...overrides }).read(url);
+    assert.equal(await read({ requestHeaders: { "x-tenant": "blue" } }), "blue's keys");
+    assert.equal(await read({ requestHeaders: { "X-Tenant": "red" } }), undefined);
+    assert.equal(await read({ requestHeaders: {} }), undefined);
+    assert.equal(await read({ issuerUrl: "https://other.example" }), undefined);
+    assert.equal(await read({ certificateAuthorityData: ["Q0E="] }), undefined);
+    assert.deepEqual(await cache.keyIds(), [], "never taken for token entries");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
