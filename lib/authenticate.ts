@@ -6,12 +6,11 @@
  * @module
  */
 
-import type { SealedDocuments } from "./cache/encrypted_file.ts";
-import { metadataDocumentStore } from "./cache/metadata_store.ts";
 import { OidcError } from "./errors.ts";
 import type { Interaction } from "./interaction.ts";
 import type { LoginOptions } from "./login_options.ts";
 import { login } from "./oidc/login.ts";
+import type { MetadataStore } from "./oidc/metadata_cache.ts";
 import { openProviderSession, type ProviderOptions } from "./oidc/provider.ts";
 import { refreshTokenSet } from "./oidc/refresh.ts";
 import type { TokenSet } from "./token_set.ts";
@@ -29,7 +28,7 @@ export interface AuthenticateInput {
    */
   onRefreshTokenRejected?: () => Promise<void>;
   /** Where the provider's metadata is cached (the token cache); absent: fetched every time. */
-  documents?: SealedDocuments;
+  metadataStore?: MetadataStore;
 }
 
 /** How the new token set was obtained. */
@@ -44,11 +43,7 @@ export interface AuthenticateResult {
  */
 export async function authenticate(input: AuthenticateInput): Promise<AuthenticateResult> {
   const { logger } = input.interaction;
-  const { provider, documents } = input;
-  using session = await openProviderSession(
-    provider,
-    documents && metadataDocumentStore(documents, { ...provider, ...provider.tls }),
-  );
+  using session = await openProviderSession(input.provider, input.metadataStore);
   if (input.refreshToken) {
     logger.debug("refreshing the token");
     try {

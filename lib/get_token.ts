@@ -147,7 +147,7 @@ async function refreshOrLogin(
     login: options.login,
     refreshToken: cached.hit ? cached.tokenSet.refreshToken : undefined,
     interaction,
-    documents: store.documents,
+    metadataStore: store.metadata?.({ ...options.provider, ...options.provider.tls }),
     onRefreshTokenRejected: async () => {
       await store.delete(keyId);
     },

@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { METADATA_FILE_PREFIX } from "../lib/cache/metadata_store.ts";
+import { METADATA_FILE_PREFIX } from "../lib/cache/token_store.ts";
 import { type IdpRequest, startTestIdp, type TestIdp } from "./support/idp.ts";
 import { PluginSandbox } from "./support/plugin.ts";
 import { expireEntry, getTokenArgs, runWithLogin, tokenOf } from "./support/login.ts";

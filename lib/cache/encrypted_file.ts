@@ -39,18 +39,8 @@ export type CacheReadResult =
   | { hit: true; tokenSet: TokenSet; owner?: EntryOwner }
   | { hit: false; reason: CacheMissReason; detail?: string };
 
-/** Documents sealed like entries, by file name (see `metadata_store.ts`). */
-export interface SealedDocuments {
-  /** The document's text; `undefined` when absent, damaged or tampered with. */
-  readDocument(name: string): Promise<string | undefined>;
-  /** Seals and writes the document atomically. */
-  writeDocument(name: string, text: string): Promise<void>;
-  /** Deletes the document; `true` when there was one. */
-  delete(name: string): Promise<boolean>;
-}
-
 /** An encrypted token cache in one directory. */
-export class EncryptedFileCache implements SealedDocuments {
+export class EncryptedFileCache {
   /** The cache directory. */
   readonly directory: string;
   readonly #dataKey: DataKeyStore;
