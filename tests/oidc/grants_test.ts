@@ -20,11 +20,7 @@ import type { Logger } from "../../lib/log.ts";
 import type { GrantType, LoginOptions } from "../../lib/login_options.ts";
 import { OOB_REDIRECT_URI } from "../../lib/oidc/authcode_keyboard.ts";
 import { login } from "../../lib/oidc/login.ts";
-import {
-  openProviderSession,
-  type ProviderOptions,
-  type ProviderSession,
-} from "../../lib/oidc/provider.ts";
+import { openProviderSession, type ProviderSession } from "../../lib/oidc/provider.ts";
 import type { TokenSet } from "../../lib/token_set.ts";
 import {
   ALICE,
