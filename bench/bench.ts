@@ -7,7 +7,9 @@
  *   beside the disk storage's hit;
  * - concurrent refresh: 32 `get-token` processes with an expired token against a
  *   rotating-refresh-token provider, and 32 answered from the cache, against a single process
- *   refreshing alone; with the refresh and token requests the provider saw per run.
+ *   refreshing alone; with the refresh and token requests the provider saw per run;
+ * - kubectl: `kubectl get --raw /version` with the plugin answering from its cache, against the
+ *   same command with the token in a file; the plugin's share of the whole command.
  *
  * @module
  */
@@ -15,6 +17,7 @@
 import { benchConcurrentRefresh } from "./concurrent_refresh.ts";
 import { benchCacheHit } from "./cache_hit.ts";
 import { benchKeyringHit } from "./keyring_hit.ts";
+import { benchKubectlVersion } from "./kubectl_version.ts";
 
 const runs = Number(Deno.env.get("BENCH_RUNS") ?? "20");
 console.log(`together-kubelogin benchmark (${runs} runs per subject, medians)\n`);
@@ -23,3 +26,5 @@ console.log();
 await benchKeyringHit(runs);
 console.log();
 await benchConcurrentRefresh(runs);
+console.log();
+await benchKubectlVersion(runs);

@@ -10,6 +10,7 @@ import { OidcError, ProviderError, RefreshFailedError } from "./errors.ts";
 import type { Interaction } from "./interaction.ts";
 import type { LoginOptions } from "./login_options.ts";
 import { login } from "./oidc/login.ts";
+import type { MetadataStore } from "./oidc/metadata_cache.ts";
 import { openProviderSession, type ProviderOptions } from "./oidc/provider.ts";
 import { refreshTokenSet } from "./oidc/refresh.ts";
 import type { TokenSet } from "./token_set.ts";
@@ -26,6 +27,8 @@ export interface AuthenticateInput {
    * dead refresh token is dropped even when the login then fails or is abandoned.
    */
   onRefreshTokenRejected?: () => Promise<void>;
+  /** Where the provider's metadata is cached (the token cache); absent: fetched every time. */
+  metadataStore?: MetadataStore;
 }
 
 /** How the new token set was obtained. */
@@ -44,7 +47,7 @@ export interface AuthenticateResult {
  */
 export async function authenticate(input: AuthenticateInput): Promise<AuthenticateResult> {
   const { logger } = input.interaction;
-  using session = await openProviderSession(input.provider);
+  using session = await openProviderSession(input.provider, input.metadataStore);
   if (input.refreshToken) {
     logger.debug("refreshing the token");
     try {

@@ -147,6 +147,7 @@ async function refreshOrLogin(
     login: options.login,
     refreshToken: cached.hit ? cached.tokenSet.refreshToken : undefined,
     interaction,
+    metadataStore: store.metadata?.({ ...options.provider, ...options.provider.tls }),
     onRefreshTokenRejected: async () => {
       await store.delete(keyId);
     },

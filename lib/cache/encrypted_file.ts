@@ -4,6 +4,8 @@
  * authenticated data, so an entry copied over another key's file fails to decrypt instead of
  * handing one cluster's token to another.
  *
+ * Other small documents (the provider's metadata) can be sealed beside the entries the same way.
+ *
  * File layout: `"TKL1"` magic (4 bytes) | 12-byte random IV | ciphertext with the 16-byte tag.
  *
  * @module
@@ -59,22 +61,51 @@ export class EncryptedFileCache {
    * a damaged cache must cost a login, not break kubectl.
    */
   async read(keyId: string): Promise<CacheReadResult> {
+    const opened = await this.#open(keyId);
+    if (!opened.ok) return opened.miss;
+    const entry = parseEntry(opened.text);
+    if (!entry) return { hit: false, reason: "corrupt", detail: "unexpected content" };
+    return { hit: true, ...entry };
+  }
+
+  /**
+   * Reads a sealed document stored beside the entries (the provider's metadata), sealed and
+   * checked exactly like an entry; `undefined` when it is absent, damaged or tampered with.
+   */
+  async readDocument(name: string): Promise<string | undefined> {
+    const opened = await this.#open(name);
+    return opened.ok ? opened.text : undefined;
+  }
+
+  /** Seals and writes a document beside the entries, atomically, as {@link write} does. */
+  async writeDocument(name: string, text: string): Promise<void> {
+    await this.#seal(name, text);
+  }
+
+  /** Reads and decrypts the file `name`, with the name as additional authenticated data. */
+  async #open(
+    name: string,
+  ): Promise<{ ok: true; text: string } | { ok: false; miss: CacheReadResult & { hit: false } }> {
+    const miss = (reason: CacheMissReason, detail?: string) => ({
+      ok: false as const,
+      miss: { hit: false as const, reason, ...(detail === undefined ? {} : { detail }) },
+    });
     try {
       // A directory others can write is the user's to fix before anything is read or cached.
       checkPrivateDirectory(this.directory, knownUid());
     } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return { hit: false, reason: "absent" };
+      if (error instanceof Deno.errors.NotFound) return miss("absent");
       throw error;
     }
     let sealed: Uint8Array<ArrayBuffer> | undefined;
     try {
       // A symlink or FIFO planted as the entry is a miss, never followed or waited on.
-      sealed = readRegularFile(this.entryPath(keyId));
+      sealed = readRegularFile(this.entryPath(name));
     } catch (error) {
       if (error instanceof Deno.errors.NotCapable) throw error;
-      return { hit: false, reason: "unreadable", detail: describe(error) };
+      return miss("unreadable", describe(error));
     }
-    if (!sealed) return { hit: false, reason: "absent" };
+    if (!sealed) return miss("absent");
     let key: CryptoKey | undefined;
     try {
       key = await this.#dataKey.load();
@@ -85,11 +116,11 @@ export class EncryptedFileCache {
         error instanceof Deno.errors.NotCapable || error instanceof KeyringError ||
         error instanceof PermissionError || error instanceof InsecureCacheError
       ) throw error;
-      return { hit: false, reason: "no-data-key", detail: describe(error) };
+      return miss("no-data-key", describe(error));
     }
-    if (!key) return { hit: false, reason: "no-data-key" };
+    if (!key) return miss("no-data-key");
     if (sealed.length < MAGIC.length + IV_BYTES + 16 || !hasMagic(sealed)) {
-      return { hit: false, reason: "corrupt", detail: "not a together-kubelogin cache entry" };
+      return miss("corrupt", "not a together-kubelogin cache entry");
     }
     let plain: ArrayBuffer;
     try {
@@ -97,17 +128,15 @@ export class EncryptedFileCache {
         {
           name: "AES-GCM",
           iv: sealed.subarray(MAGIC.length, MAGIC.length + IV_BYTES),
-          additionalData: encoder.encode(keyId),
+          additionalData: encoder.encode(name),
         },
         key,
         sealed.subarray(MAGIC.length + IV_BYTES),
       );
     } catch {
-      return { hit: false, reason: "undecryptable", detail: "authentication tag mismatch" };
+      return miss("undecryptable", "authentication tag mismatch");
     }
-    const entry = parseEntry(decoder.decode(plain));
-    if (!entry) return { hit: false, reason: "corrupt", detail: "unexpected content" };
-    return { hit: true, ...entry };
+    return { ok: true, text: decoder.decode(plain) };
   }
 
   /** Loads or creates the data key, so a store that cannot be written fails before a login. */
@@ -117,14 +146,18 @@ export class EncryptedFileCache {
 
   /** Encrypts and writes an entry atomically (mode 0600, directory 0700). */
   async write(keyId: string, tokenSet: TokenSet, owner: EntryOwner): Promise<void> {
+    await this.#seal(keyId, JSON.stringify(serialize(tokenSet, owner)));
+  }
+
+  /** Encrypts `text` under the data key, with the name as additional authenticated data. */
+  async #seal(name: string, text: string): Promise<void> {
     const key = await this.#dataKey.loadOrCreate();
     const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
-    const plain = encoder.encode(JSON.stringify(serialize(tokenSet, owner)));
     const cipher = new Uint8Array(
       await crypto.subtle.encrypt(
-        { name: "AES-GCM", iv, additionalData: encoder.encode(keyId) },
+        { name: "AES-GCM", iv, additionalData: encoder.encode(name) },
         key,
-        plain,
+        encoder.encode(text),
       ),
     );
     const sealed = new Uint8Array(MAGIC.length + IV_BYTES + cipher.length);
@@ -132,7 +165,7 @@ export class EncryptedFileCache {
     sealed.set(iv, MAGIC.length);
     sealed.set(cipher, MAGIC.length + IV_BYTES);
     await ensurePrivateDir(this.directory);
-    await writeFileAtomic(this.entryPath(keyId), sealed, 0o600);
+    await writeFileAtomic(this.entryPath(name), sealed, 0o600);
   }
 
   /** Deletes an entry; `true` when there was one. */

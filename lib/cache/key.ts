@@ -42,14 +42,21 @@ export function canonicalCacheKey(input: CacheKeyInput): string {
     ["insecureSkipTlsVerify", input.insecureSkipTlsVerify],
     ["issuerUrl", input.issuerUrl],
     ["redirectUrl", input.redirectUrl ?? ""],
-    ["requestHeaders", sortedEntries(lowerCaseNames(input.requestHeaders))],
+    ["requestHeaders", canonicalHeaders(input.requestHeaders)],
     ["useAccessToken", input.useAccessToken],
     ["username", input.username ?? ""],
   ];
   return JSON.stringify(fields);
 }
 
-/** Header names are case-insensitive (RFC 9110 section 5.1). */
+/**
+ * Request headers in a canonical order with lower-case names (they are case-insensitive, RFC 9110
+ * section 5.1), for keys that must not depend on how the flags were spelled.
+ */
+export function canonicalHeaders(headers: Readonly<Record<string, string>>): [string, string][] {
+  return sortedEntries(lowerCaseNames(headers));
+}
+
 function lowerCaseNames(headers: Readonly<Record<string, string>>): Record<string, string> {
   return Object.fromEntries(
     Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]),
@@ -64,7 +71,12 @@ function sortedEntries(record: Readonly<Record<string, string>>): [string, strin
  * The entry's id: lower-case hex SHA-256 of the canonical key. It names the cache file and is the
  * additional authenticated data of the entry's encryption.
  */
-export async function cacheKeyId(input: CacheKeyInput): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(canonicalCacheKey(input)));
+export function cacheKeyId(input: CacheKeyInput): Promise<string> {
+  return sha256Hex(canonicalCacheKey(input));
+}
+
+/** Lower-case hex SHA-256 of a text's UTF-8 bytes: file names that reveal nothing of the input. */
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(text));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }

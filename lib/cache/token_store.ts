@@ -8,6 +8,7 @@
 import type { TokenSet } from "../token_set.ts";
 import { type DataKeyStore, FileDataKeyStore } from "./data_key.ts";
 import { type CacheReadResult, EncryptedFileCache, type EntryOwner } from "./encrypted_file.ts";
+import { canonicalHeaders, sha256Hex } from "./key.ts";
 import { acquireEntryLock, type AcquireLockOptions, type EntryLock } from "./lock.ts";
 
 /** `--token-cache-storage` values. */
@@ -41,7 +42,35 @@ export interface TokenStore {
    * `options.stopWaiting` ended the wait.
    */
   lock(keyId: string, options: AcquireLockOptions): Promise<EntryLock | undefined>;
+  /**
+   * The provider's metadata documents sealed beside the entries, for one provider configuration;
+   * absent when nothing may be written (`none`).
+   */
+  metadata?(scope: MetadataScope): MetadataDocumentStore;
 }
+
+/** The provider configuration a metadata document was fetched under. */
+export interface MetadataScope {
+  issuerUrl: string;
+  /** Headers sent to the provider (`--oidc-request-header`). */
+  requestHeaders: Readonly<Record<string, string>>;
+  /** CA file paths and inline CA data: another trust root may reach another server. */
+  certificateAuthorities: readonly string[];
+  certificateAuthorityData: readonly string[];
+}
+
+/** Sealed metadata documents of one provider configuration, by URL. */
+export interface MetadataDocumentStore {
+  /** The stored text, or `undefined` when absent, damaged or tampered with. */
+  read(url: string): Promise<string | undefined>;
+  /** Stores the text, replacing the file atomically. */
+  write(url: string, text: string): Promise<void>;
+  /** Forgets the document (the provider said `no-store`). */
+  delete(url: string): Promise<void>;
+}
+
+/** Prefix of the metadata files, which keeps them apart from the 64-hex token entries. */
+export const METADATA_FILE_PREFIX = "metadata-";
 
 /** `none`: nothing is kept, every run logs in, so there is nothing to lock either. */
 const noStore: TokenStore = {
@@ -57,6 +86,40 @@ class LockingFileStore extends EncryptedFileCache implements TokenStore {
   lock(keyId: string, options: AcquireLockOptions): Promise<EntryLock | undefined> {
     return acquireEntryLock(this.directory, keyId, options);
   }
+
+  metadata(scope: MetadataScope): MetadataDocumentStore {
+    return metadataDocumentStore(this, scope);
+  }
+}
+
+/**
+ * The provider's metadata (discovery document, JWKS) kept beside the entries, so a refresh needs
+ * no request but the token request. Each document is sealed like an entry (same data key, the file
+ * name as additional authenticated data), so a file that was damaged, swapped or forged without
+ * the key reads as absent and is fetched again, never trusted. Documents are keyed like entries by
+ * everything that could change the answer: the issuer, the URL, the request headers and the trust
+ * roots. It lives here rather than in a module of its own so that the cache-hit path's module
+ * graph, which Deno reads in full at start-up, stays as it was.
+ */
+export function metadataDocumentStore(
+  cache: EncryptedFileCache,
+  scope: MetadataScope,
+): MetadataDocumentStore {
+  const nameOf = async (url: string): Promise<string> =>
+    METADATA_FILE_PREFIX + await sha256Hex(JSON.stringify([
+      ["certificateAuthorities", [...scope.certificateAuthorities]],
+      ["certificateAuthorityData", [...scope.certificateAuthorityData]],
+      ["issuerUrl", scope.issuerUrl],
+      ["requestHeaders", canonicalHeaders(scope.requestHeaders)],
+      ["url", url],
+    ]));
+  return {
+    read: async (url) => await cache.readDocument(await nameOf(url)),
+    write: async (url, text) => await cache.writeDocument(await nameOf(url), text),
+    delete: async (url) => {
+      await cache.delete(await nameOf(url));
+    },
+  };
 }
 
 /**

@@ -81,6 +81,7 @@ export async function exchangeAuthorizationCode(
   return await verifyTokenResponse(response, {
     http: session.http,
     metadata: session.metadata,
+    documents: session.documents,
     clientId: session.options.clientId,
     nonce: request.nonce,
     useAccessToken: session.options.useAccessToken,

@@ -45,6 +45,7 @@ export async function loginWithClientCredentials(
   return await verifyTokenResponse(response, {
     http: session.http,
     metadata: session.metadata,
+    documents: session.documents,
     clientId: session.options.clientId,
     useAccessToken: true,
   });

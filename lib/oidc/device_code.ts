@@ -74,6 +74,7 @@ export async function loginWithDeviceCode(
   return await verifyTokenResponse(response, {
     http: session.http,
     metadata: session.metadata,
+    documents: session.documents,
     clientId: session.options.clientId,
     useAccessToken: session.options.useAccessToken,
   });

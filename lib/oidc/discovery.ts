@@ -6,13 +6,8 @@
 
 import { ProviderError, UsageError } from "../errors.ts";
 import type { ProviderHttp } from "./http.ts";
-import {
-  type JsonObject,
-  optionalString,
-  optionalStringArray,
-  readJsonObject,
-  requiredString,
-} from "./json.ts";
+import { type JsonObject, optionalString, optionalStringArray, requiredString } from "./json.ts";
+import { ProviderDocuments } from "./metadata_cache.ts";
 import { parseSecureUrl } from "../secure_url.ts";
 import { stripControlCharacters } from "../text.ts";
 
@@ -46,6 +41,7 @@ export const DISCOVERY_PATH = "/.well-known/openid-configuration";
 /**
  * Fetches and validates the provider's metadata. The document's `issuer` must equal the
  * configured issuer URL exactly (section 4.3), or tokens could be accepted from the wrong party.
+ * Through `documents` it comes from the metadata cache while fresh; the caller commits it.
  *
  * @example
  * ```ts
@@ -53,15 +49,18 @@ export const DISCOVERY_PATH = "/.well-known/openid-configuration";
  * console.log(metadata.tokenEndpoint);
  * ```
  */
-export async function discover(http: ProviderHttp, issuerUrl: string): Promise<ProviderMetadata> {
+export async function discover(
+  http: ProviderHttp,
+  issuerUrl: string,
+  documents: ProviderDocuments = new ProviderDocuments(http),
+): Promise<ProviderMetadata> {
   if (!parseSecureUrl(issuerUrl)) {
     throw new UsageError(
       `--oidc-issuer-url ${issuerUrl} is not an https URL; only loopback hosts may use http`,
     );
   }
   const url = new URL(issuerUrl.replace(/\/+$/, "") + DISCOVERY_PATH);
-  const response = await http.fetch(url, { headers: { accept: "application/json" } });
-  const doc = await readJsonObject(response, "discovery");
+  const { body: doc } = await documents.fetch(url, "discovery");
   const what = `discovery document of ${issuerUrl}`;
   const issuer = requiredString(doc, "issuer", what);
   if (issuer !== issuerUrl) {

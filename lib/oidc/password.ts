@@ -56,6 +56,7 @@ export async function loginWithPassword(
   return await verifyTokenResponse(response, {
     http: session.http,
     metadata: session.metadata,
+    documents: session.documents,
     clientId: session.options.clientId,
     useAccessToken: session.options.useAccessToken,
   });

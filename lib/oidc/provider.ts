@@ -6,6 +6,7 @@
 
 import { discover, type ProviderMetadata } from "./discovery.ts";
 import { ProviderHttp, type TlsOptions } from "./http.ts";
+import { type MetadataStore, ProviderDocuments } from "./metadata_cache.ts";
 import type { PkceMethod } from "./random.ts";
 import type { OAuthClient } from "./token_endpoint.ts";
 
@@ -31,21 +32,32 @@ export interface ProviderSession extends Disposable {
   readonly metadata: ProviderMetadata;
   readonly http: ProviderHttp;
   readonly client: OAuthClient;
+  /** The provider's metadata documents (the JWKS), through the metadata cache when there is one. */
+  readonly documents: ProviderDocuments;
 }
 
-/** Creates the HTTP client and fetches the provider's metadata. */
-export async function openProviderSession(options: ProviderOptions): Promise<ProviderSession> {
+/**
+ * Creates the HTTP client and fetches the provider's metadata, from `metadataStore` while it is
+ * fresh there.
+ */
+export async function openProviderSession(
+  options: ProviderOptions,
+  metadataStore?: MetadataStore,
+): Promise<ProviderSession> {
   const http = await ProviderHttp.create({
     tls: options.tls,
     requestHeaders: options.requestHeaders,
   });
   try {
-    const metadata = await discover(http, options.issuerUrl);
+    const documents = new ProviderDocuments(http, metadataStore);
+    const metadata = await discover(http, options.issuerUrl, documents);
+    await documents.commit();
     return {
       options,
       metadata,
       http,
       client: { clientId: options.clientId, clientSecret: options.clientSecret },
+      documents,
       [Symbol.dispose]: () => http[Symbol.dispose](),
     };
   } catch (error) {

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { OidcError } from "../errors.ts";
 import type { TokenSet } from "../token_set.ts";
 import type { ProviderSession } from "./provider.ts";
 import { GRANT_REFRESH_TOKEN, requestToken } from "./token_endpoint.ts";
@@ -11,7 +12,9 @@ import { verifyTokenResponse } from "./verify.ts";
 
 /**
  * Exchanges a refresh token for a new token set and verifies it. A provider that does not rotate
- * refresh tokens answers none; the one in use is kept.
+ * refresh tokens answers none; the one in use is kept. When the refresh fails for any other reason
+ * than an OAuth error answer, the metadata it took from the cache is forgotten, in case it is what
+ * is out of date.
  *
  * @throws {OidcError} with `error` `invalid_grant` when the refresh token is no longer valid
  */
@@ -22,12 +25,21 @@ export async function refreshTokenSet(
   const response = await requestToken(session.http, session.metadata, session.client, {
     grant_type: GRANT_REFRESH_TOKEN,
     refresh_token: refreshToken,
-  });
+  }).catch(forgetMetadata(session));
   return await verifyTokenResponse(response, {
     http: session.http,
     metadata: session.metadata,
+    documents: session.documents,
     clientId: session.options.clientId,
     useAccessToken: session.options.useAccessToken,
     previousRefreshToken: refreshToken,
-  });
+  }).catch(forgetMetadata(session));
+}
+
+/** A rejection handler that forgets the cached metadata unless the provider answered an error. */
+function forgetMetadata(session: ProviderSession): (error: unknown) => Promise<never> {
+  return async (error) => {
+    if (!(error instanceof OidcError)) await session.documents.forgetServedFromCache();
+    throw error;
+  };
 }

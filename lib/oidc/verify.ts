@@ -15,7 +15,7 @@ import { decodeJwtClaims } from "../jwt.ts";
 import type { TokenSet } from "../token_set.ts";
 import type { ProviderMetadata } from "./discovery.ts";
 import type { ProviderHttp } from "./http.ts";
-import { readJsonObject } from "./json.ts";
+import { ProviderDocuments } from "./metadata_cache.ts";
 import type { TokenResponse } from "./token_endpoint.ts";
 
 /** Asymmetric JWS algorithms; a provider listing others (HS*, none) has them ignored. */
@@ -40,6 +40,8 @@ export const CLOCK_TOLERANCE_SECONDS = 30;
 export interface VerifyOptions {
   http: ProviderHttp;
   metadata: ProviderMetadata;
+  /** Where the JWKS comes from: the session's metadata cache; by default, always the network. */
+  documents?: ProviderDocuments;
   clientId: string;
   /** The nonce sent with the authorization request; checked when set. */
   nonce?: string;
@@ -55,7 +57,10 @@ export async function verifyTokenResponse(
   options: VerifyOptions,
 ): Promise<TokenSet> {
   const refreshToken = response.refreshToken ?? options.previousRefreshToken;
-  const verifier = new JwtVerifier(options.http, options.metadata);
+  const verifier = new JwtVerifier(
+    options.documents ?? new ProviderDocuments(options.http),
+    options.metadata,
+  );
   // An ID token that came along is verified even when the access token is the credential.
   const idTokenExpiry = response.idToken
     ? await verifier.verifyIdToken(response.idToken, options.clientId, options.nonce)
@@ -70,13 +75,17 @@ export async function verifyTokenResponse(
   return { token: response.accessToken, expiresAt, refreshToken };
 }
 
-class JwtVerifier {
-  readonly #http: ProviderHttp;
-  readonly #metadata: ProviderMetadata;
-  #keySet?: ReturnType<typeof createLocalJWKSet>;
+type KeySet = ReturnType<typeof createLocalJWKSet>;
 
-  constructor(http: ProviderHttp, metadata: ProviderMetadata) {
-    this.#http = http;
+class JwtVerifier {
+  readonly #documents: ProviderDocuments;
+  readonly #metadata: ProviderMetadata;
+  #keySet?: KeySet;
+  /** Whether {@link #keySet} came from the metadata cache, not from the provider just now. */
+  #keysFromCache = false;
+
+  constructor(documents: ProviderDocuments, metadata: ProviderMetadata) {
+    this.#documents = documents;
     this.#metadata = metadata;
   }
 
@@ -117,12 +126,14 @@ class JwtVerifier {
       );
     }
     try {
-      const { payload } = await jwtVerify(token, await this.#keys(), {
-        issuer: this.#metadata.issuer,
-        audience,
-        algorithms,
-        clockTolerance: CLOCK_TOLERANCE_SECONDS,
-      });
+      const { payload } = await this.#withKeys((keys) =>
+        jwtVerify(token, keys, {
+          issuer: this.#metadata.issuer,
+          audience,
+          algorithms,
+          clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        })
+      );
       return payload;
     } catch (error) {
       throw new TokenVerificationError(`the ${what} is not valid: ${describeJoseError(error)}`, {
@@ -131,14 +142,34 @@ class JwtVerifier {
     }
   }
 
-  async #keys(): Promise<ReturnType<typeof createLocalJWKSet>> {
-    if (!this.#keySet) {
-      const response = await this.#http.fetch(new URL(this.#metadata.jwksUri), {
-        headers: { accept: "application/json" },
-      });
-      const jwks = await readJsonObject(response, "JWKS request");
+  /**
+   * Runs a verification with the provider's keys. When the keys came from the cache and no key
+   * matched the token's `kid` or the signature failed, the provider may have rotated its keys
+   * since they were cached: the JWKS is fetched again and the verification retried, once.
+   */
+  async #withKeys<T>(verify: (keys: KeySet) => Promise<T>): Promise<T> {
+    const keys = await this.#keys(false);
+    try {
+      return await verify(keys);
+    } catch (error) {
+      const stale = error instanceof joseErrors.JWKSNoMatchingKey ||
+        error instanceof joseErrors.JWSSignatureVerificationFailed;
+      if (!stale || !this.#keysFromCache) throw error;
+      return await verify(await this.#keys(true));
+    }
+  }
+
+  async #keys(refetch: boolean): Promise<KeySet> {
+    if (!this.#keySet || refetch) {
+      const { body: jwks, fromCache } = await this.#documents.fetch(
+        new URL(this.#metadata.jwksUri),
+        "JWKS request",
+        { revalidate: refetch },
+      );
       if (!Array.isArray(jwks.keys)) throw new ProviderError("the JWKS has no keys array");
       this.#keySet = createLocalJWKSet(jwks as unknown as JSONWebKeySet);
+      await this.#documents.commit();
+      this.#keysFromCache = fromCache;
     }
     return this.#keySet;
   }

@@ -35,6 +35,8 @@ Deno.test(`${PROCESSES} concurrent get-token processes refresh an expired token 
   assert.notEqual(tokens[0], first, "the answer must be the refreshed token, not the expired one");
   assert.equal(idp.countRequests({ path: "/token", grantType: "refresh_token" }), 1);
   assert.equal(idp.countRequests({ path: "/token" }), 1, "no process may log in again");
+  // Discovery and the JWKS come from the metadata cache: one request in all.
+  assert.equal(idp.requests.length, 1, "the refresh request is the only one");
   assert.equal(idp.requestsTo("/token", "refresh_token")[0].status, 200);
   for (const { stderr } of results) assert.doesNotMatch(stderr, /Open http/);
 

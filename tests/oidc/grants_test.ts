@@ -20,11 +20,7 @@ import type { Logger } from "../../lib/log.ts";
 import type { GrantType, LoginOptions } from "../../lib/login_options.ts";
 import { OOB_REDIRECT_URI } from "../../lib/oidc/authcode_keyboard.ts";
 import { login } from "../../lib/oidc/login.ts";
-import {
-  openProviderSession,
-  type ProviderOptions,
-  type ProviderSession,
-} from "../../lib/oidc/provider.ts";
+import { openProviderSession, type ProviderSession } from "../../lib/oidc/provider.ts";
 import type { TokenSet } from "../../lib/token_set.ts";
 import {
   ALICE,
@@ -38,6 +34,7 @@ import {
   REDACTED,
   startTestIdp,
 } from "../support/idp.ts";
+import { providerOptions } from "../support/provider_options.ts";
 import { type LoginOutcome, UserAgent } from "../support/user_agent.ts";
 
 /** A short polling interval keeps the device tests fast. */
@@ -96,22 +93,6 @@ class FakePrompter implements Prompter {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function providerOptions(
-  idp: { issuer: string },
-  overrides: Partial<ProviderOptions> = {},
-): ProviderOptions {
-  return {
-    issuerUrl: idp.issuer,
-    clientId: PUBLIC_CLIENT_ID,
-    extraScopes: [],
-    pkceMethod: "auto",
-    useAccessToken: false,
-    requestHeaders: {},
-    tls: { certificateAuthorities: [], certificateAuthorityData: [], insecureSkipTlsVerify: false },
-    ...overrides,
-  };
 }
 
 function loginOptions(grantType: GrantType, overrides: Partial<LoginOptions> = {}): LoginOptions {

@@ -39,6 +39,7 @@ import Provider, {
   type KoaContextWithOIDC,
 } from "oidc-provider";
 import { exportJWK, generateKeyPair, type JWK } from "jose";
+import { MetadataControl, type MetadataControls } from "./idp/metadata.ts";
 
 /** A user of the test provider; `sub` is the username. */
 export interface TestUser {
@@ -153,7 +154,7 @@ export interface RequestFilter {
 }
 
 /** The running provider and its controls. */
-export interface TestIdp extends AsyncDisposable {
+export interface TestIdp extends AsyncDisposable, MetadataControls {
   /** The issuer URL, `http://127.0.0.1:PORT` (or https). */
   readonly issuer: string;
   /** The same server as `http://localhost:PORT`: an issuer URL that discovery contradicts. */
@@ -557,6 +558,7 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
   const store = new Map<string, AdapterPayload>();
   const signing = await signingKeyPair();
   const foreign = await signingKeyPair();
+  const metadataControl = new MetadataControl(signing.publicJwk);
   const tls = options.tls
     ? {
       cert: await readPem(options.tls.cert, options.tls.certFile),
@@ -779,7 +781,11 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
           redirect: "manual",
           client: innerClient,
         });
-        response = await rewrite(url.pathname, upstream);
+        response = await metadataControl.process(
+          request,
+          url.pathname,
+          await rewrite(url.pathname, upstream),
+        );
       } catch (error) {
         response = new Response(`test IdP: ${error}`, { status: 502 });
       }
@@ -843,6 +849,7 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
     useForeignSigningKey: (on) => {
       foreignJwks = on;
     },
+    ...metadataControl.controls(),
     close,
     [Symbol.asyncDispose]: close,
   };
