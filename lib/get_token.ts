@@ -9,7 +9,8 @@
  * @module
  */
 
-import { cacheKeyId, type CacheKeyInput } from "./cache/key.ts";
+import { cacheKeyId } from "./cache/key.ts";
+import { cacheKeyInputOf } from "./get_token_key.ts";
 import { openTokenStore, type TokenCacheOptions, type TokenStore } from "./cache/token_store.ts";
 import type { CacheReadResult } from "./cache/encrypted_file.ts";
 import type { Interaction } from "./interaction.ts";
@@ -17,6 +18,8 @@ import type { Logger } from "./log.ts";
 import type { LoginOptions } from "./login_options.ts";
 import type { ProviderOptions } from "./oidc/provider.ts";
 import { isExpired, type TokenSet } from "./token_set.ts";
+
+export { cacheKeyInputOf } from "./get_token_key.ts";
 
 /** Everything `get-token` needs. */
 export interface GetTokenOptions {
@@ -32,25 +35,6 @@ export interface GetTokenResult {
   tokenSet: TokenSet;
   /** `cache` also when another process refreshed while this one waited for the lock. */
   source: "cache" | "refresh" | "login";
-}
-
-/** The cache key inputs of a `get-token` configuration. */
-export function cacheKeyInputOf(options: GetTokenOptions): CacheKeyInput {
-  const { provider, login } = options;
-  return {
-    issuerUrl: provider.issuerUrl,
-    clientId: provider.clientId,
-    extraScopes: provider.extraScopes,
-    grantType: login.grantType,
-    username: login.grantType === "password" ? login.username : undefined,
-    useAccessToken: provider.useAccessToken,
-    redirectUrl: provider.redirectUrl,
-    authRequestExtraParams: login.authRequestExtraParams,
-    requestHeaders: provider.requestHeaders,
-    certificateAuthorities: provider.tls.certificateAuthorities,
-    certificateAuthorityData: provider.tls.certificateAuthorityData,
-    insecureSkipTlsVerify: provider.tls.insecureSkipTlsVerify,
-  };
 }
 
 /**

@@ -10,15 +10,9 @@ import { type DataKeyStore, FileDataKeyStore } from "./data_key.ts";
 import { type CacheReadResult, EncryptedFileCache, type EntryOwner } from "./encrypted_file.ts";
 import { acquireEntryLock, type AcquireLockOptions, type EntryLock } from "./lock.ts";
 
-/** `--token-cache-storage` values. */
-export type TokenCacheStorage = "disk" | "keyring" | "none";
+import type { TokenCacheStorage } from "./storage.ts";
 
-/** `--token-cache-storage` choices. */
-export const TOKEN_CACHE_STORAGE_CHOICES: readonly TokenCacheStorage[] = [
-  "disk",
-  "keyring",
-  "none",
-];
+export { TOKEN_CACHE_STORAGE_CHOICES, type TokenCacheStorage } from "./storage.ts";
 
 /** Where the cache lives. */
 export interface TokenCacheOptions {
