@@ -426,6 +426,8 @@ export function accumulateFlag(
  *
  * @example
  * ```ts
+ * import { GET_TOKEN_FLAGS, missingRequiredFlag } from "./flags.ts";
+ *
  * missingRequiredFlag(GET_TOKEN_FLAGS, new Map()); // "oidc-issuer-url"
  * ```
  */

@@ -23,8 +23,11 @@ export { cacheKeyInputOf } from "./get_token_key.ts";
 
 /** Everything `get-token` needs. */
 export interface GetTokenOptions {
+  /** The provider and client (`--oidc-*`, TLS). */
   provider: ProviderOptions;
+  /** How to log in when the cache cannot answer. */
   login: LoginOptions;
+  /** Where the token cache lives. */
   cache: TokenCacheOptions;
   /** Refresh even when the cached token is still valid (`--force-refresh`). */
   forceRefresh: boolean;
@@ -32,6 +35,7 @@ export interface GetTokenOptions {
 
 /** The token for kubectl and where it came from. */
 export interface GetTokenResult {
+  /** The token set kubectl gets (the ID token, or the access token with `--oidc-use-access-token`). */
   tokenSet: TokenSet;
   /** `cache` also when another process refreshed while this one waited for the lock. */
   source: "cache" | "refresh" | "login";
@@ -42,6 +46,10 @@ export interface GetTokenResult {
  *
  * @example
  * ```ts
+ * import { getToken, type GetTokenOptions } from "./get_token.ts";
+ * import { silentLogger } from "./log.ts";
+ *
+ * declare const options: GetTokenOptions; // as `get-token`'s flags give them
  * const { tokenSet } = await getToken(options, { logger: silentLogger });
  * console.log(new Date(tokenSet.expiresAt));
  * ```

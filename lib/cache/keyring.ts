@@ -117,10 +117,12 @@ function loadBinding(): Promise<KeyringBinding> {
  */
 async function importBinding(): Promise<KeyringBinding> {
   const { createRequire } = await import("node:module");
-  const require = createRequire(import.meta.resolve("@napi-rs/keyring"));
+  // Not named `require`: JSR's publish check reads `require(name)` as an import it cannot analyse.
+  // `import.meta.resolve` of the bare name is rewritten to the npm: specifier on publish.
+  const requireNative = createRequire(import.meta.resolve("@napi-rs/keyring"));
   for (const name of nativePackages(Deno.build.os, Deno.build.arch)) {
     try {
-      return require(name) as KeyringBinding;
+      return requireNative(name) as KeyringBinding;
     } catch {
       // Not installed for this platform (a musl build on glibc, say); try the next.
     }

@@ -16,6 +16,7 @@ export { TOKEN_CACHE_STORAGE_CHOICES, type TokenCacheStorage } from "./storage.t
 
 /** Where the cache lives. */
 export interface TokenCacheOptions {
+  /** `--token-cache-storage`. */
   storage: TokenCacheStorage;
   /** The directory of encrypted entries (`--token-cache-dir`). */
   directory: string;
