@@ -8,7 +8,7 @@
  */
 
 import { decodeBase64Url, encodeBase64Url } from "../jwt.ts";
-import { CacheError } from "../errors.ts";
+import { CacheError, PermissionError } from "../errors.ts";
 import { ensurePrivateDir, writeFileAtomic } from "./atomic_write.ts";
 import { dirnameOf } from "../path.ts";
 
@@ -69,6 +69,16 @@ export class FileDataKeyStore implements DataKeyStore {
       text = await Deno.readTextFile(this.location);
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return undefined;
+      if (error instanceof Deno.errors.NotCapable) {
+        const directory = dirnameOf(this.location);
+        throw new PermissionError(
+          `read the token cache key in ${directory}`,
+          `--allow-read=${directory}`,
+          {
+            cause: error,
+          },
+        );
+      }
       throw error;
     }
     return await decodeDataKey(text);

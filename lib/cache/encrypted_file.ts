@@ -63,7 +63,14 @@ export class EncryptedFileCache {
       sealed = await Deno.readFile(this.entryPath(keyId));
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return { hit: false, reason: "absent" };
-      if (error instanceof Deno.errors.NotCapable) throw error;
+      // Named by its directory: the grant that fits is the cache's, not one hashed entry's.
+      if (error instanceof Deno.errors.NotCapable) {
+        throw new PermissionError(
+          `read the token cache ${this.directory}`,
+          `--allow-read=${this.directory}`,
+          { cause: error },
+        );
+      }
       return { hit: false, reason: "unreadable", detail: describe(error) };
     }
     let key: CryptoKey | undefined;
