@@ -201,3 +201,31 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "install: with README's browser opener grant, a host without xdg-open hears nothing of it",
+  async fn() {
+    await using plugin = await InstalledPlugin.install({ browserOpener: true });
+    assert.match(await Deno.readTextFile(plugin.shim), /--allow-run=xdg-open/);
+    // A PATH holding the shim and deno alone: no xdg-open, as on a server.
+    const denoOnly = `${plugin.dir}/deno-only`;
+    await Deno.mkdir(denoOnly);
+    await Deno.symlink(Deno.execPath(), `${denoOnly}/deno`);
+    const env = { ...plugin.env, PATH: `${plugin.binDir}:${denoOnly}` };
+    const run = (args: string[]) =>
+      new Deno.Command(plugin.shim, { args, env, clearEnv: true, stdin: "null" }).output();
+    const version = await run(["version"]);
+    assert.equal(version.code, 0);
+    assert.equal(new TextDecoder().decode(version.stderr), "");
+    // A login that cannot start (nothing listens on port 9) still prints only the plugin's line.
+    const failed = await run([
+      "get-token",
+      "--oidc-issuer-url=http://127.0.0.1:9",
+      "--oidc-client-id=x",
+    ]);
+    const stderr = new TextDecoder().decode(failed.stderr);
+    assert.notEqual(failed.code, 0);
+    assert.match(stderr, /^error: could not reach http:\/\/127\.0\.0\.1:9\b.*\n$/);
+    assert.doesNotMatch(stderr, DENO_DIAGNOSTIC);
+  },
+});

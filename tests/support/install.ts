@@ -39,6 +39,8 @@ export interface InstallOptions {
   entry?: string;
   /** The command name (default {@link PLUGIN_NAME}). */
   name?: string;
+  /** Adds README's browser opener grant (`--allow-run=xdg-open`). */
+  browserOpener?: boolean;
 }
 
 /** A `deno install` of README's checkout line into a temporary root; removed on dispose. */
@@ -72,6 +74,9 @@ export class InstalledPlugin implements AsyncDisposable {
       let line = (await readmeInstallLines()).checkout;
       if (options.entry) line = line.replace(/ \.\/plugin\.ts$/, ` ./${options.entry}`);
       if (name !== PLUGIN_NAME) line = line.replace(`--name ${PLUGIN_NAME}`, `--name ${name}`);
+      if (options.browserOpener) {
+        line = line.replace(" --no-prompt ", " --no-prompt --allow-run=xdg-open ");
+      }
       const { code, stderr } = await new Deno.Command("sh", {
         args: ["-c", line],
         cwd: CHECKOUT,
