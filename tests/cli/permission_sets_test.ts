@@ -151,6 +151,46 @@ Deno.test("permission sets: setup under -P=setup and the issuer's host", async (
   });
 });
 
+Deno.test("permission sets: standalone under -P=standalone and the kubeconfig's path", async () => {
+  await using sandbox = await PluginSandbox.create();
+  // A kubeconfig whose oidc user holds a token valid for an hour: standalone mode only reads it.
+  const part = (value: unknown) => btoa(JSON.stringify(value)).replace(/=+$/, "");
+  const exp = Math.floor(Date.now() / 1000) + 3600;
+  const kubeconfig = `${sandbox.home}/.kube/config`;
+  await Deno.mkdir(`${sandbox.home}/.kube`, { recursive: true });
+  await Deno.writeTextFile(
+    kubeconfig,
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      "current-context": "c",
+      contexts: [{ name: "c", context: { cluster: "c", user: "oidc" } }],
+      clusters: [{ name: "c", cluster: { server: "https://127.0.0.1:6443" } }],
+      users: [{
+        name: "oidc",
+        user: {
+          "auth-provider": {
+            name: "oidc",
+            config: {
+              "idp-issuer-url": "http://127.0.0.1:9",
+              "client-id": "kubernetes",
+              "id-token": `${part({ alg: "RS256" })}.${part({ sub: "alice", exp })}.c2ln`,
+            },
+          },
+        },
+      }],
+    }),
+  );
+  const grants = grantsFor("standalone", [{ kind: "read", values: [kubeconfig] }]);
+  const permissions = await permissionFlags(sandbox.root, "standalone", grants);
+  const result = await sandbox.run([], { permissions });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /^You already have a valid token until /);
+  await eachWithoutOne(sandbox, "standalone", grants, (without) => {
+    return sandbox.run([], { permissions: without });
+  });
+});
+
 Deno.test("permission sets: every command's set is in deno.json and docs/permissions.md", async () => {
   const doc = await Deno.readTextFile(`${ROOT}docs/permissions.md`);
   for (const [set, { env }] of Object.entries(SETS)) {
