@@ -68,10 +68,12 @@ export async function runSetup(parsed: ParsedFlags): Promise<void> {
   const logger = createStderrLogger(flags.int("v", 0));
   noteCompatibilityFlags(flags, logger);
   const provider = providerOptions(flags);
-  // Read before the first message, so a missing permission is the only line printed.
-  const interaction = interactionFor(parseExecInfo(readEnv("KUBERNETES_EXEC_INFO")), logger);
   logger.info("Authentication in progress...");
-  const { tokenSet } = await authenticate({ provider, login: loginOptions(flags), interaction });
+  const { tokenSet } = await authenticate({
+    provider,
+    login: loginOptions(flags),
+    interaction: interactionFor(parseExecInfo(readEnv("KUBERNETES_EXEC_INFO")), logger),
+  });
   const claims = decodeJwtClaims(tokenSet.token);
   writeStdout(instructions(provider.issuerUrl, provider.clientId, claims, parsed));
 }
