@@ -78,14 +78,18 @@ export async function benchCacheHit(runs: number): Promise<void> {
   });
   await using plugin = await InstalledPlugin.install({ denoDir: DENO_DIR });
   await seedCache(plugin.cacheDir, plugin.dataKeyFile);
-  const baseline: Subject = { name: "empty script, installed", command: empty.shim, args: [] };
+  const baseline: Subject = {
+    name: "empty script, installed",
+    command: empty.shim,
+    args: [],
+    env: empty.env,
+  };
   const cacheHit: Subject = {
     name: "get-token cache hit, installed",
     command: plugin.shim,
     args: ["get-token", ...BENCH_ARGS],
     env: plugin.env,
   };
-  baseline.env = empty.env;
   const subjects = [baseline, cacheHit];
   const times = await medianTimes(subjects, runs);
   const memory = await medianPeakMemoryKiB(subjects, runs);
