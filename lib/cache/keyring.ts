@@ -117,6 +117,10 @@ function loadBinding(): Promise<KeyringBinding> {
  */
 async function importBinding(): Promise<KeyringBinding> {
   const { createRequire } = await import("node:module");
+  // Under `--unstable-lazy-dynamic-imports` (README's install line) npm resolution has not seen the
+  // package yet, and `import.meta.resolve` would return its bare `npm:` specifier. Its package.json
+  // brings it in without running the package's loader.
+  await import("@napi-rs/keyring/package.json", { with: { type: "json" } });
   // Not named `require`: JSR's publish check reads `require(name)` as an import it cannot analyse.
   // `import.meta.resolve` of the bare name is rewritten to the npm: specifier on publish.
   const requireNative = createRequire(import.meta.resolve("@napi-rs/keyring"));

@@ -205,7 +205,7 @@ Deno.test({
 Deno.test({
   name: "install: with README's browser opener grant, a host without xdg-open hears nothing of it",
   async fn() {
-    await using plugin = await InstalledPlugin.install({ browserOpener: true });
+    await using plugin = await InstalledPlugin.install({ extraFlags: ["--allow-run=xdg-open"] });
     assert.match(await Deno.readTextFile(plugin.shim), /--allow-run=xdg-open/);
     // A PATH holding the shim and deno alone: no xdg-open, as on a server.
     const denoOnly = `${plugin.dir}/deno-only`;

@@ -39,8 +39,8 @@ export interface InstallOptions {
   entry?: string;
   /** The command name (default {@link PLUGIN_NAME}). */
   name?: string;
-  /** Adds README's browser opener grant (`--allow-run=xdg-open`). */
-  browserOpener?: boolean;
+  /** Grants README tells users to add (`--allow-run=xdg-open`, `--allow-ffi`). */
+  extraFlags?: readonly string[];
 }
 
 /** A `deno install` of README's checkout line into a temporary root; removed on dispose. */
@@ -74,8 +74,8 @@ export class InstalledPlugin implements AsyncDisposable {
       let line = (await readmeInstallLines()).checkout;
       if (options.entry) line = line.replace(/ \.\/plugin\.ts$/, ` ./${options.entry}`);
       if (name !== PLUGIN_NAME) line = line.replace(`--name ${PLUGIN_NAME}`, `--name ${name}`);
-      if (options.browserOpener) {
-        line = line.replace(" --no-prompt ", " --no-prompt --allow-run=xdg-open ");
+      if (options.extraFlags) {
+        line = line.replace(" --no-prompt ", ` --no-prompt ${options.extraFlags.join(" ")} `);
       }
       const { code, stderr } = await new Deno.Command("sh", {
         args: ["-c", line],
