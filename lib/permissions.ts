@@ -69,3 +69,15 @@ export function readEnv(name: string): string | undefined {
   requirePermission({ name: "env", variable: name }, `read the environment variable ${name}`);
   return Deno.env.get(name);
 }
+
+/**
+ * The {@link PermissionError} for a denied read inside a directory users grant as a whole (the
+ * token cache, the data key's directory): it names the directory, not one file in it.
+ */
+export function directoryReadError(
+  directory: string,
+  what: string,
+  cause: unknown,
+): PermissionError {
+  return new PermissionError(`${what} in ${directory}`, `--allow-read=${directory}`, { cause });
+}

@@ -7,8 +7,9 @@
  * @module
  */
 
+import { directoryReadError } from "../permissions.ts";
 import { decodeBase64Url, encodeBase64Url } from "../jwt.ts";
-import { CacheError, PermissionError } from "../errors.ts";
+import { CacheError } from "../errors.ts";
 import { ensurePrivateDir, writeFileAtomic } from "./atomic_write.ts";
 import { dirnameOf } from "../path.ts";
 
@@ -70,14 +71,7 @@ export class FileDataKeyStore implements DataKeyStore {
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return undefined;
       if (error instanceof Deno.errors.NotCapable) {
-        const directory = dirnameOf(this.location);
-        throw new PermissionError(
-          `read the token cache key in ${directory}`,
-          `--allow-read=${directory}`,
-          {
-            cause: error,
-          },
-        );
+        throw directoryReadError(dirnameOf(this.location), "read the token cache key", error);
       }
       throw error;
     }

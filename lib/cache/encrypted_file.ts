@@ -12,6 +12,7 @@
 import { KeyringError, PermissionError } from "../errors.ts";
 import type { TokenSet } from "../token_set.ts";
 import type { DataKeyStore } from "./data_key.ts";
+import { directoryReadError } from "../permissions.ts";
 import { ensurePrivateDir, writeFileAtomic } from "./atomic_write.ts";
 import { joinPath } from "../path.ts";
 
@@ -65,11 +66,7 @@ export class EncryptedFileCache {
       if (error instanceof Deno.errors.NotFound) return { hit: false, reason: "absent" };
       // Named by its directory: the grant that fits is the cache's, not one hashed entry's.
       if (error instanceof Deno.errors.NotCapable) {
-        throw new PermissionError(
-          `read the token cache ${this.directory}`,
-          `--allow-read=${this.directory}`,
-          { cause: error },
-        );
+        throw directoryReadError(this.directory, "read the token cache", error);
       }
       return { hit: false, reason: "unreadable", detail: describe(error) };
     }
