@@ -54,7 +54,9 @@ export function toPermissionError(error: unknown): unknown {
   if (!(error instanceof Deno.errors.NotCapable)) return error;
   const match = notCapablePattern.exec(error.message);
   if (!match) return new PermissionError(error.message, "the missing --allow-… flag");
-  const [, kind, target] = match;
+  const [, kind, found] = match;
+  // A token cache entry or its lock is one hashed file of a directory users grant as a whole.
+  const target = found.replace(/[\\/][0-9a-f]{64}(\.lock)?$/, "");
   const flag = target ? `--allow-${kind}=${target}` : `--allow-${kind}`;
   return new PermissionError(`${kind} access to ${target || "(all)"}`, flag, { cause: error });
 }
@@ -68,16 +70,4 @@ export function toPermissionError(error: unknown): unknown {
 export function readEnv(name: string): string | undefined {
   requirePermission({ name: "env", variable: name }, `read the environment variable ${name}`);
   return Deno.env.get(name);
-}
-
-/**
- * The {@link PermissionError} for a denied read inside a directory users grant as a whole (the
- * token cache, the data key's directory): it names the directory, not one file in it.
- */
-export function directoryReadError(
-  directory: string,
-  what: string,
-  cause: unknown,
-): PermissionError {
-  return new PermissionError(`${what} in ${directory}`, `--allow-read=${directory}`, { cause });
 }

@@ -7,7 +7,6 @@
  * @module
  */
 
-import { directoryReadError } from "../permissions.ts";
 import { decodeBase64Url, encodeBase64Url } from "../jwt.ts";
 import { CacheError } from "../errors.ts";
 import { ensurePrivateDir, writeFileAtomic } from "./atomic_write.ts";
@@ -70,9 +69,6 @@ export class FileDataKeyStore implements DataKeyStore {
       text = await Deno.readTextFile(this.location);
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return undefined;
-      if (error instanceof Deno.errors.NotCapable) {
-        throw directoryReadError(dirnameOf(this.location), "read the token cache key", error);
-      }
       throw error;
     }
     return await decodeDataKey(text);

@@ -12,7 +12,6 @@
 import { KeyringError, PermissionError } from "../errors.ts";
 import type { TokenSet } from "../token_set.ts";
 import type { DataKeyStore } from "./data_key.ts";
-import { directoryReadError } from "../permissions.ts";
 import { ensurePrivateDir, writeFileAtomic } from "./atomic_write.ts";
 import { joinPath } from "../path.ts";
 
@@ -64,10 +63,7 @@ export class EncryptedFileCache {
       sealed = await Deno.readFile(this.entryPath(keyId));
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return { hit: false, reason: "absent" };
-      // Named by its directory: the grant that fits is the cache's, not one hashed entry's.
-      if (error instanceof Deno.errors.NotCapable) {
-        throw directoryReadError(this.directory, "read the token cache", error);
-      }
+      if (error instanceof Deno.errors.NotCapable) throw error;
       return { hit: false, reason: "unreadable", detail: describe(error) };
     }
     let key: CryptoKey | undefined;
