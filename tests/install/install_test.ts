@@ -167,7 +167,7 @@ Deno.test({
       const result = await kubectl_(plugin, ["get", "pods"]);
       assertQuiet(result, "the login");
       assert.ok(podNames({ ...result, browserUrls: [] }).length > 0, result.stdout);
-      assert.match(result.stderr, /^Open http:\/\/localhost:\d+ for authentication$/m);
+      assert.match(result.stderr, /^Open http:\/\/localhost:\d+(\/\S*)? for authentication$/m);
       assert.equal(idp.countRequests({ path: "/token", grantType: "authorization_code" }), 1);
     });
 
