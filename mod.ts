@@ -6,8 +6,42 @@
  *
  * @example
  * ```ts
- * import { getToken, silentLogger } from "@together/kubelogin";
- * const { tokenSet } = await getToken(options, { logger: silentLogger });
+ * import {
+ *   DEFAULT_AUTHENTICATION_TIMEOUT_SEC,
+ *   DEFAULT_LISTEN_ADDRESSES,
+ *   getToken,
+ *   type GetTokenOptions,
+ *   silentLogger,
+ * } from "@together/kubelogin";
+ *
+ * const home = Deno.env.get("HOME");
+ * const options: GetTokenOptions = {
+ *   provider: {
+ *     issuerUrl: "https://issuer.example.com",
+ *     clientId: "YOUR_CLIENT_ID",
+ *     extraScopes: [],
+ *     pkceMethod: "auto",
+ *     useAccessToken: false,
+ *     requestHeaders: {},
+ *     tls: { certificateAuthorities: [], certificateAuthorityData: [], insecureSkipTlsVerify: false },
+ *   },
+ *   login: {
+ *     grantType: "device-code",
+ *     listenAddresses: DEFAULT_LISTEN_ADDRESSES,
+ *     skipOpenBrowser: true,
+ *     authenticationTimeoutSec: DEFAULT_AUTHENTICATION_TIMEOUT_SEC,
+ *     authRequestExtraParams: {},
+ *   },
+ *   cache: {
+ *     storage: "disk",
+ *     directory: `${home}/.kube/cache/oidc-login`,
+ *     dataKeyFile: `${home}/.config/together-kubelogin/token-cache.key`,
+ *   },
+ *   forceRefresh: false,
+ * };
+ * // A cached token, or a device-code login whose URL goes to the logger.
+ * const { tokenSet, source } = await getToken(options, { logger: silentLogger });
+ * console.log(source, new Date(tokenSet.expiresAt));
  * ```
  *
  * @module
@@ -19,6 +53,7 @@ export {
   type GetTokenOptions,
   type GetTokenResult,
 } from "./lib/get_token.ts";
+export type { CacheKeyInput } from "./lib/cache/key.ts";
 export type { ProviderOptions } from "./lib/oidc/provider.ts";
 export type { TlsOptions } from "./lib/oidc/http.ts";
 export type { PkceMethod } from "./lib/oidc/random.ts";

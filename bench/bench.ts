@@ -2,7 +2,8 @@
  * `deno task bench`: the speed and memory figures of the plugin, each printed as a ratio to a
  * baseline measured in the same run (never as a pass/fail threshold):
  *
- * - cache hit: `get-token` answering from the cache, against an empty `deno run`;
+ * - cache hit: `get-token` answering from the cache, installed by README's line, against an empty
+ *   script installed the same way (and the compiled forms, where `denort` exists);
  * - keyring cache hit: the same with `--token-cache-storage=keyring` on a private gnome-keyring,
  *   beside the disk storage's hit;
  * - concurrent refresh: 32 `get-token` processes with an expired token against a

@@ -53,6 +53,18 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
+/** Median peak memory (KiB) of subjects measured in alternation, as {@link medianTimes} does. */
+export async function medianPeakMemoryKiB(
+  subjects: readonly Subject[],
+  runs: number,
+): Promise<Map<string, number>> {
+  const samples = new Map(subjects.map((subject) => [subject.name, [] as number[]]));
+  for (let i = 0; i < runs; i++) {
+    for (const subject of subjects) samples.get(subject.name)!.push(await peakMemoryKiB(subject));
+  }
+  return new Map([...samples].map(([name, values]) => [name, median(values)]));
+}
+
 /**
  * Peak resident memory of one run in KiB. Python's `getrusage(RUSAGE_CHILDREN)` reports the
  * child's high-water mark after it exits, which Deno has no API for.

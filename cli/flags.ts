@@ -9,7 +9,7 @@
  * @module
  */
 
-import { TOKEN_CACHE_STORAGE_CHOICES } from "../lib/cache/token_store.ts";
+import { TOKEN_CACHE_STORAGE_CHOICES } from "../lib/cache/storage.ts";
 import { UsageError } from "../lib/errors.ts";
 import { GRANT_TYPE_CHOICES } from "../lib/login_options.ts";
 
@@ -489,6 +489,8 @@ export function accumulateFlag(
  *
  * @example
  * ```ts
+ * import { GET_TOKEN_FLAGS, missingRequiredFlag } from "./flags.ts";
+ *
  * missingRequiredFlag(GET_TOKEN_FLAGS, new Map()); // "oidc-issuer-url"
  * ```
  */

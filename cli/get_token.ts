@@ -4,24 +4,16 @@
  * @module
  */
 
-import { getToken, type GetTokenOptions } from "../lib/get_token.ts";
+import { getToken } from "../lib/get_token.ts";
 import { buildExecCredential, parseExecInfo } from "../lib/kube/exec_credential.ts";
 import type { Logger } from "../lib/log.ts";
 import { readEnv } from "../lib/permissions.ts";
 import type { ParsedFlags } from "./flags.ts";
 import { interactionFor } from "./interaction.ts";
 import { createStderrLogger, writeStdout } from "./logger.ts";
-import { FlagReader, loginOptions, providerOptions, tokenCacheOptions } from "./options.ts";
+import { FlagReader, getTokenOptions } from "./options.ts";
 
-/** The library options of a `get-token` command line. */
-export function getTokenOptions(flags: FlagReader): GetTokenOptions {
-  return {
-    provider: providerOptions(flags),
-    login: loginOptions(flags),
-    cache: tokenCacheOptions(flags),
-    forceRefresh: flags.bool("force-refresh"),
-  };
-}
+export { getTokenOptions } from "./options.ts";
 
 /** Warns about flags accepted only so that kubelogin's kubeconfigs keep working. */
 export function noteCompatibilityFlags(flags: FlagReader, logger: Logger): void {

@@ -17,6 +17,8 @@ import { writeStderrLine } from "./logger.ts";
  *
  * @example
  * ```ts
+ * import { main } from "./main.ts";
+ *
  * Deno.exit(await main(Deno.args));
  * ```
  */

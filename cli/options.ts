@@ -14,6 +14,7 @@ import {
   type LoginOptions,
   resolveGrantType,
 } from "../lib/login_options.ts";
+import type { GetTokenOptions } from "../lib/get_token.ts";
 import type { ProviderOptions } from "../lib/oidc/provider.ts";
 import type { PkceMethod } from "../lib/oidc/random.ts";
 import { expandHome, joinPath } from "../lib/path.ts";
@@ -191,5 +192,15 @@ export function loginOptions(flags: FlagReader): LoginOptions {
     authRequestExtraParams: flags.map("oidc-auth-request-extra-params"),
     username,
     password: flags.string("password"),
+  };
+}
+
+/** The library options of a `get-token` command line. */
+export function getTokenOptions(flags: FlagReader): GetTokenOptions {
+  return {
+    provider: providerOptions(flags),
+    login: loginOptions(flags),
+    cache: tokenCacheOptions(flags),
+    forceRefresh: flags.bool("force-refresh"),
   };
 }

@@ -10,7 +10,11 @@
 
 /** Base class of every error this library raises on purpose. */
 export class KubeloginError extends Error {
-  /** @param message what went wrong, free of secrets */
+  /**
+   * Creates the error.
+   *
+   * @param message what went wrong, free of secrets
+   */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;
@@ -33,6 +37,8 @@ export class OidcError extends KubeloginError {
   readonly status?: number;
 
   /**
+   * Creates the error from the provider's answer.
+   *
    * @param endpoint which exchange failed, for the message ("token request", "authorization")
    * @param error the provider's `error` code
    */
@@ -54,6 +60,7 @@ export class OidcError extends KubeloginError {
 export class ProviderError extends KubeloginError {
   /** The HTTP status, when an answer arrived. */
   readonly status?: number;
+  /** Creates the error; `options.status` is the HTTP status, when an answer arrived. */
   constructor(message: string, options?: ErrorOptions & { status?: number }) {
     super(message, options);
     this.status = options?.status;
@@ -86,6 +93,12 @@ export class KeyringError extends KubeloginError {}
 export class PermissionError extends KubeloginError {
   /** The flag to add, e.g. `--allow-read=/home/me/.kube/cache`. */
   readonly flag: string;
+  /**
+   * Creates the error.
+   *
+   * @param what what the program was about to do ("read the token cache")
+   * @param flag the `--allow-…` flag that grants it
+   */
   constructor(what: string, flag: string, options?: ErrorOptions) {
     super(`permission denied: ${what}; run with ${flag}`, options);
     this.flag = flag;

@@ -9,7 +9,8 @@
  * @module
  */
 
-import { cacheKeyId, type CacheKeyInput } from "./cache/key.ts";
+import { cacheKeyId } from "./cache/key.ts";
+import { cacheKeyInputOf } from "./get_token_key.ts";
 import { openTokenStore, type TokenCacheOptions, type TokenStore } from "./cache/token_store.ts";
 import type { CacheReadResult } from "./cache/encrypted_file.ts";
 import type { Interaction } from "./interaction.ts";
@@ -18,10 +19,15 @@ import type { LoginOptions } from "./login_options.ts";
 import type { ProviderOptions } from "./oidc/provider.ts";
 import { isExpired, type TokenSet } from "./token_set.ts";
 
+export { cacheKeyInputOf } from "./get_token_key.ts";
+
 /** Everything `get-token` needs. */
 export interface GetTokenOptions {
+  /** The provider and client (`--oidc-*`, TLS). */
   provider: ProviderOptions;
+  /** How to log in when the cache cannot answer. */
   login: LoginOptions;
+  /** Where the token cache lives. */
   cache: TokenCacheOptions;
   /** Refresh even when the cached token is still valid (`--force-refresh`). */
   forceRefresh: boolean;
@@ -29,28 +35,10 @@ export interface GetTokenOptions {
 
 /** The token for kubectl and where it came from. */
 export interface GetTokenResult {
+  /** The token set kubectl gets (the ID token, or the access token with `--oidc-use-access-token`). */
   tokenSet: TokenSet;
   /** `cache` also when another process refreshed while this one waited for the lock. */
   source: "cache" | "refresh" | "login";
-}
-
-/** The cache key inputs of a `get-token` configuration. */
-export function cacheKeyInputOf(options: GetTokenOptions): CacheKeyInput {
-  const { provider, login } = options;
-  return {
-    issuerUrl: provider.issuerUrl,
-    clientId: provider.clientId,
-    extraScopes: provider.extraScopes,
-    grantType: login.grantType,
-    username: login.grantType === "password" ? login.username : undefined,
-    useAccessToken: provider.useAccessToken,
-    redirectUrl: provider.redirectUrl,
-    authRequestExtraParams: login.authRequestExtraParams,
-    requestHeaders: provider.requestHeaders,
-    certificateAuthorities: provider.tls.certificateAuthorities,
-    certificateAuthorityData: provider.tls.certificateAuthorityData,
-    insecureSkipTlsVerify: provider.tls.insecureSkipTlsVerify,
-  };
 }
 
 /**
@@ -58,6 +46,10 @@ export function cacheKeyInputOf(options: GetTokenOptions): CacheKeyInput {
  *
  * @example
  * ```ts
+ * import { getToken, type GetTokenOptions } from "./get_token.ts";
+ * import { silentLogger } from "./log.ts";
+ *
+ * declare const options: GetTokenOptions; // as `get-token`'s flags give them
  * const { tokenSet } = await getToken(options, { logger: silentLogger });
  * console.log(new Date(tokenSet.expiresAt));
  * ```

@@ -17,6 +17,7 @@ export interface Prompter {
 
 /** The channels a login uses to talk to the user. */
 export interface Interaction {
+  /** Where progress and the URL to open go (stderr in the CLI). */
   logger: Logger;
   /**
    * Present only when stdin may be used: kubectl did not say `interactive: false`. Reading a

@@ -24,14 +24,21 @@ export const GRANT_TYPE_CHOICES: readonly string[] = [
 
 /** Settings of every grant type; each grant reads the fields it needs. */
 export interface LoginOptions {
+  /** `--grant-type`, resolved (`auto` already decided). */
   grantType: GrantType;
   /** Loopback server addresses, tried in order (authcode). */
   listenAddresses: readonly string[];
+  /** `--skip-open-browser`: print the URL only. */
   skipOpenBrowser: boolean;
+  /** `--browser-command`: run instead of the platform's opener. */
   browserCommand?: string;
+  /** `--authentication-timeout-sec`: how long a login (or a wait for the lock) may take. */
   authenticationTimeoutSec: number;
+  /** `--local-server-cert`: serve the loopback redirect over HTTPS with this certificate. */
   localServerCertFile?: string;
+  /** `--local-server-key`: the key of {@link LoginOptions.localServerCertFile}. */
   localServerKeyFile?: string;
+  /** `--open-url-after-authentication`: where the browser goes after a login. */
   openUrlAfterAuthentication?: string;
   /**
    * Host name of the default redirect URI instead of `localhost` (authcode; kubelogin's removed
@@ -40,6 +47,7 @@ export interface LoginOptions {
   redirectUrlHostname?: string;
   /** Extra authorization request parameters; token request parameters for client credentials. */
   authRequestExtraParams: Readonly<Record<string, string>>;
+  /** `--username` of the password grant. */
   username?: string;
   /** Never logged. */
   password?: string;

@@ -54,7 +54,9 @@ export function toPermissionError(error: unknown): unknown {
   if (!(error instanceof Deno.errors.NotCapable)) return error;
   const match = notCapablePattern.exec(error.message);
   if (!match) return new PermissionError(error.message, "the missing --allow-… flag");
-  const [, kind, target] = match;
+  const [, kind, found] = match;
+  // A token cache entry or its lock is one hashed file of a directory users grant as a whole.
+  const target = found.replace(/[\\/][0-9a-f]{64}(\.lock)?$/, "");
   const flag = target ? `--allow-${kind}=${target}` : `--allow-${kind}`;
   return new PermissionError(`${kind} access to ${target || "(all)"}`, flag, { cause: error });
 }

@@ -8,20 +8,29 @@
 
 /** The inputs that change which token a login produces. */
 export interface CacheKeyInput {
+  /** `--oidc-issuer-url`. */
   issuerUrl: string;
+  /** `--oidc-client-id`. */
   clientId: string;
   /** Scopes requested besides `openid`; order does not matter. */
   extraScopes: readonly string[];
+  /** The resolved grant type: different grants may give different tokens. */
   grantType: string;
+  /** The password grant's user; absent for other grants. */
   username?: string;
+  /** Whether the cached token is the access token. */
   useAccessToken: boolean;
+  /** `--oidc-redirect-url`. */
   redirectUrl?: string;
+  /** `--oidc-auth-request-extra-params`: a tenant or prompt parameter may change the token. */
   authRequestExtraParams: Readonly<Record<string, string>>;
   /** Headers sent to the provider (a tenant header may select another tenant's token). */
   requestHeaders: Readonly<Record<string, string>>;
   /** CA file paths and inline CA data: a different trust root may mean a different provider. */
   certificateAuthorities: readonly string[];
+  /** `--certificate-authority-data` values. */
   certificateAuthorityData: readonly string[];
+  /** `--insecure-skip-tls-verify`. */
   insecureSkipTlsVerify: boolean;
 }
 

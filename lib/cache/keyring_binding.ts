@@ -87,11 +87,20 @@ export function loadBinding(): Promise<KeyringBinding> {
  */
 async function nativeBindings(): Promise<{ load: () => KeyringBinding; file: string }[]> {
   const { createRequire } = await import("node:module");
-  const require = createRequire(import.meta.resolve("@napi-rs/keyring"));
+  // Under `--unstable-lazy-dynamic-imports` (README's install line) npm resolution has not seen the
+  // package yet, and `import.meta.resolve` would return its bare `npm:` specifier. Its package.json
+  // brings it in without running the package's loader.
+  await import("@napi-rs/keyring/package.json", { with: { type: "json" } });
+  // Not named `require`: JSR's publish check reads `require(name)` as an import it cannot analyse.
+  // `import.meta.resolve` of the bare name is rewritten to the npm: specifier on publish.
+  const requireNative = createRequire(import.meta.resolve("@napi-rs/keyring"));
   const found = [];
   for (const name of nativePackages(Deno.build.os, Deno.build.arch)) {
     try {
-      found.push({ load: () => require(name) as KeyringBinding, file: require.resolve(name) });
+      found.push({
+        load: () => requireNative(name) as KeyringBinding,
+        file: requireNative.resolve(name),
+      });
     } catch {
       // Not installed for this platform.
     }

@@ -11,18 +11,13 @@ import { type CacheReadResult, EncryptedFileCache, type EntryOwner } from "./enc
 import { canonicalHeaders, sha256Hex } from "./key.ts";
 import { acquireEntryLock, type AcquireLockOptions, type EntryLock } from "./lock.ts";
 
-/** `--token-cache-storage` values. */
-export type TokenCacheStorage = "disk" | "keyring" | "none";
+import type { TokenCacheStorage } from "./storage.ts";
 
-/** `--token-cache-storage` choices. */
-export const TOKEN_CACHE_STORAGE_CHOICES: readonly TokenCacheStorage[] = [
-  "disk",
-  "keyring",
-  "none",
-];
+export { TOKEN_CACHE_STORAGE_CHOICES, type TokenCacheStorage } from "./storage.ts";
 
 /** Where the cache lives. */
 export interface TokenCacheOptions {
+  /** `--token-cache-storage`. */
   storage: TokenCacheStorage;
   /** The directory of encrypted entries (`--token-cache-dir`). */
   directory: string;

@@ -29,9 +29,13 @@ export interface ExecInfo {
 
 /** The answer written to stdout. */
 export interface ExecCredential {
+  /** Always `ExecCredential`. */
   kind: "ExecCredential";
+  /** The API version kubectl asked for in `KUBERNETES_EXEC_INFO`. */
   apiVersion: ExecApiVersion;
+  /** What kubectl said about the run, echoed back. */
   spec: { interactive?: boolean };
+  /** The token and its expiry (RFC 3339), after which kubectl runs the plugin again. */
   status: { token: string; expirationTimestamp: string };
 }
 

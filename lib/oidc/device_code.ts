@@ -57,8 +57,18 @@ export interface DeviceAuthorization {
  *
  * @example
  * ```ts
+ * import { loginWithDeviceCode } from "./device_code.ts";
+ * import type { LoginOptions } from "../login_options.ts";
+ * import type { ProviderOptions } from "./provider.ts";
+ * import { openProviderSession } from "./provider.ts";
+ *
+ * declare const providerOptions: ProviderOptions; // as `get-token`'s flags give them
+ * declare const loginOptions: LoginOptions;
+ * // The verification URL and user code go to the logger.
+ * const logger = { info: console.error, debug: () => {} };
  * using session = await openProviderSession(providerOptions);
  * const tokenSet = await loginWithDeviceCode(session, loginOptions, { logger });
+ * console.log(new Date(tokenSet.expiresAt));
  * ```
  * @throws {UsageError} when the provider has no device authorization endpoint
  * @throws {AuthenticationError} when the login is denied, the code expires, or the time runs out

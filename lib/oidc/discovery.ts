@@ -45,6 +45,11 @@ export const DISCOVERY_PATH = "/.well-known/openid-configuration";
  *
  * @example
  * ```ts
+ * import { discover } from "./discovery.ts";
+ * import { ProviderHttp } from "./http.ts";
+ *
+ * const tls = { certificateAuthorities: [], certificateAuthorityData: [], insecureSkipTlsVerify: false };
+ * using http = await ProviderHttp.create({ tls, requestHeaders: {} });
  * const metadata = await discover(http, "https://auth.together.ai");
  * console.log(metadata.tokenEndpoint);
  * ```

@@ -20,8 +20,17 @@ import type { ProviderSession } from "./provider.ts";
  *
  * @example
  * ```ts
+ * import { login } from "./login.ts";
+ * import type { LoginOptions } from "../login_options.ts";
+ * import type { ProviderOptions } from "./provider.ts";
+ * import { openProviderSession } from "./provider.ts";
+ *
+ * declare const providerOptions: ProviderOptions; // as `get-token`'s flags give them
+ * declare const loginOptions: LoginOptions;
+ * const logger = { info: console.error, debug: () => {} };
  * using session = await openProviderSession(providerOptions);
  * const tokenSet = await login(session, { ...loginOptions, grantType: "device-code" }, { logger });
+ * console.log(new Date(tokenSet.expiresAt));
  * ```
  */
 export function login(

@@ -12,7 +12,9 @@ import type { OAuthClient } from "./token_endpoint.ts";
 
 /** The provider-side flags of `get-token` and `setup`. */
 export interface ProviderOptions {
+  /** `--oidc-issuer-url`: where discovery starts, and the `iss` tokens must carry. */
   issuerUrl: string;
+  /** `--oidc-client-id`: the OAuth client, and the `aud` ID tokens must carry. */
   clientId: string;
   /** Never logged; kept out of kubeconfig through the `OIDC_CLIENT_SECRET` variable. */
   clientSecret?: string;
@@ -20,9 +22,13 @@ export interface ProviderOptions {
   extraScopes: readonly string[];
   /** `--oidc-redirect-url`; by default the loopback server's URL. */
   redirectUrl?: string;
+  /** `--oidc-pkce-method`: `auto` follows what the provider advertises. */
   pkceMethod: PkceMethod;
+  /** `--oidc-use-access-token`: hand kubectl the access token instead of the ID token. */
   useAccessToken: boolean;
+  /** `--oidc-request-header`: headers sent with every request to the provider. */
   requestHeaders: Readonly<Record<string, string>>;
+  /** How to trust the provider's TLS certificate. */
   tls: TlsOptions;
 }
 
