@@ -12,6 +12,7 @@
 import { TOKEN_CACHE_STORAGE_CHOICES } from "../lib/cache/token_store.ts";
 import { UsageError } from "../lib/errors.ts";
 import { GRANT_TYPE_CHOICES } from "../lib/login_options.ts";
+import { checkProviderUrl } from "./url_check.ts";
 
 /**
  * How a flag takes values, after pflag's kinds in kubelogin:
@@ -50,6 +51,8 @@ export interface FlagSpec {
   hidden?: boolean;
   /** Must be given, and not empty; both parsers check it. */
   required?: boolean;
+  /** A provider URL: absolute `https://`, or `http://` on loopback; both parsers check it. */
+  url?: boolean;
 }
 
 /** A parsed flag value. */
@@ -106,6 +109,7 @@ export const PROVIDER_FLAGS: readonly FlagSpec[] = [
     name: "oidc-issuer-url",
     kind: "string",
     description: "Issuer URL of the provider (mandatory)",
+    url: true,
   },
   { name: "oidc-client-id", kind: "string", description: "Client ID of the provider (mandatory)" },
   {
@@ -252,7 +256,8 @@ export const AUTHENTICATION_FLAGS: readonly FlagSpec[] = [
   {
     name: "authentication-timeout-sec",
     kind: "int",
-    description: "Timeout of the login in seconds",
+    description:
+      "Seconds a browser login or device approval may take, and the wait for another process's login",
     defaultText: "180",
   },
   {
@@ -274,7 +279,7 @@ export const AUTHENTICATION_FLAGS: readonly FlagSpec[] = [
     name: "oidc-auth-request-extra-params",
     kind: "map",
     description:
-      "[authcode, authcode-keyboard, client-credentials] Extra parameters of the authorization request (key=value, repeatable)",
+      "[authcode, authcode-keyboard, device-code, client-credentials] Extra parameters of the authorization, device authorization or token request (key=value, repeatable)",
   },
   { name: "username", kind: "string", description: "[password] Username" },
   {
@@ -395,6 +400,7 @@ export function accumulateFlag(
           `invalid value "${raw}" for --${spec.name}: must be one of ${spec.choices.join("|")}`,
         );
       }
+      if (spec.url) checkProviderUrl(spec.name, raw);
       return raw;
     case "int":
       return parseInteger(spec, raw);

@@ -84,3 +84,24 @@ export class PermissionError extends KubeloginError {
 
 /** Interactive input was needed but is not available (no TTY, kubectl said non-interactive). */
 export class NotInteractiveError extends KubeloginError {}
+
+/**
+ * The token cache directory cannot be created or written (a file in the way, no permission, a
+ * read-only file system). Names the directory and the flags that choose another or none.
+ */
+export class CacheDirectoryError extends CacheError {
+  /** Stable code for callers to branch on. */
+  readonly code = "ERR_CACHE_DIRECTORY";
+  /** The cache directory that could not be used. */
+  readonly directory: string;
+
+  /** @param reason the operating system's words, e.g. "Not a directory: mkdir '…'" */
+  constructor(directory: string, reason: string, options?: ErrorOptions) {
+    super(
+      `cannot use the token cache directory ${directory}: ${reason}; choose another with ` +
+        "--token-cache-dir, or cache nothing with --token-cache-storage=none",
+      options,
+    );
+    this.directory = directory;
+  }
+}

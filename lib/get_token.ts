@@ -10,6 +10,7 @@
  */
 
 import { cacheKeyId, type CacheKeyInput } from "./cache/key.ts";
+import { withDirectoryErrors } from "./cache/directory_errors.ts";
 import { openTokenStore, type TokenCacheOptions, type TokenStore } from "./cache/token_store.ts";
 import type { CacheReadResult } from "./cache/encrypted_file.ts";
 import type { Interaction } from "./interaction.ts";
@@ -68,7 +69,7 @@ export async function getToken(
 ): Promise<GetTokenResult> {
   const { logger } = interaction;
   const keyId = await cacheKeyId(cacheKeyInputOf(options));
-  const store = openTokenStore(options.cache);
+  const store = withDirectoryErrors(openTokenStore(options.cache), options.cache.directory);
   const first = await store.read(keyId);
   if (usable(first, options.forceRefresh, logger)) {
     return { tokenSet: first.tokenSet, source: "cache" };

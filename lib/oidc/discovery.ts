@@ -4,9 +4,15 @@
  * @module
  */
 
-import { ProviderError } from "../errors.ts";
+import { OidcError, ProviderError } from "../errors.ts";
 import type { ProviderHttp } from "./http.ts";
-import { optionalString, optionalStringArray, readJsonObject, requiredString } from "./json.ts";
+import {
+  type JsonObject,
+  optionalString,
+  optionalStringArray,
+  readJsonObject,
+  requiredString,
+} from "./json.ts";
 
 /** The metadata fields this program uses. */
 export interface ProviderMetadata {
@@ -18,6 +24,15 @@ export interface ProviderMetadata {
   codeChallengeMethodsSupported: string[];
   idTokenSigningAlgValuesSupported: string[];
   tokenEndpointAuthMethodsSupported: string[];
+}
+
+/** What to check when discovery fails: the usual mistakes in an issuer URL. */
+const ISSUER_HINT = "check --oidc-issuer-url: it must equal the provider's issuer exactly " +
+  "(trailing slash, realm path such as /realms/NAME on Keycloak)";
+
+/** The discovery document's URL for an issuer (OIDC Discovery section 4). */
+export function discoveryUrl(issuerUrl: string): URL {
+  return new URL(issuerUrl.replace(/\/+$/, "") + DISCOVERY_PATH);
 }
 
 /** Path appended to the issuer URL (OIDC Discovery section 4). */
@@ -34,14 +49,28 @@ export const DISCOVERY_PATH = "/.well-known/openid-configuration";
  * ```
  */
 export async function discover(http: ProviderHttp, issuerUrl: string): Promise<ProviderMetadata> {
-  const url = new URL(issuerUrl.replace(/\/+$/, "") + DISCOVERY_PATH);
-  const response = await http.fetch(url, { headers: { accept: "application/json" } });
-  const doc = await readJsonObject(response, "discovery");
+  const url = discoveryUrl(issuerUrl);
+  let doc: JsonObject;
+  try {
+    const response = await http.fetch(url, { headers: { accept: "application/json" } });
+    doc = await readJsonObject(response, `discovery (GET ${url.href})`);
+  } catch (error) {
+    if (!(error instanceof ProviderError) && !(error instanceof OidcError)) throw error;
+    const prefix = error.message.startsWith("discovery") ? "" : `discovery (GET ${url.href}): `;
+    throw new ProviderError(`${prefix}${error.message}; ${ISSUER_HINT}`, {
+      cause: error,
+      status: error.status,
+    });
+  }
   const what = `discovery document of ${issuerUrl}`;
   const issuer = requiredString(doc, "issuer", what);
   if (issuer !== issuerUrl) {
+    const slash = issuer.replace(/\/+$/, "") === issuerUrl.replace(/\/+$/, "")
+      ? " (only the trailing slash differs)"
+      : "";
     throw new ProviderError(
-      `the provider says its issuer is ${issuer}, but --oidc-issuer-url is ${issuerUrl}; they must match exactly`,
+      `the provider says its issuer is ${issuer}, but --oidc-issuer-url is ${issuerUrl}; ` +
+        `they must match exactly${slash}`,
     );
   }
   return {

@@ -1,0 +1,33 @@
+/**
+ * The check every provider URL flag gets when it is parsed, so that `--oidc-issuer-url=example.com`
+ * is reported as a flag error rather than failing later inside `fetch`.
+ *
+ * @module
+ */
+
+import { UsageError } from "../lib/errors.ts";
+
+/** Host names that never leave the machine, where plain `http://` is acceptable. */
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "[::1]", "localhost"]);
+
+/**
+ * Checks that a flag value is an absolute `https://` URL, or `http://` on a loopback host.
+ *
+ * @param flag the flag's long name, for the message
+ * @throws {UsageError} naming the flag and what it needs
+ */
+export function checkProviderUrl(flag: string, raw: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  const loopback = url !== undefined && LOOPBACK_HOSTS.has(url.hostname);
+  if (url?.protocol === "https:" || (url?.protocol === "http:" && loopback)) return;
+  const need = "an absolute https:// URL (http:// only for 127.0.0.1, [::1] or localhost)";
+  const example = url === undefined && /^[\w.-]+(:\d+)?(\/|$)/.test(raw)
+    ? `, e.g. https://${raw}`
+    : "";
+  throw new UsageError(`invalid value "${raw}" for --${flag}: must be ${need}${example}`);
+}
