@@ -78,7 +78,8 @@ export const LOG_FLAGS: readonly FlagSpec[] = [
     name: "v",
     short: "v",
     kind: "int",
-    description: "log level: 1 shows what the plugin does (tokens are never logged)",
+    description: "Log level: 1 shows the steps and the cache entry, 2 each request to the " +
+      "provider, 3 its response headers; tokens and secrets are never logged",
     defaultText: "0",
   },
   ...([

@@ -25,12 +25,14 @@ function writeAll(target: { writeSync(p: Uint8Array): number }, bytes: Uint8Arra
 }
 
 /**
- * A logger at a klog-style level: `info` always, `debug` from `-v1` up.
+ * A logger at a klog-style level: `info` always, `debug` from `-v1` up; the level itself for
+ * the request trace (`-v2`) and response headers (`-v3`).
  *
  * @param level the `-v` level
  */
 export function createStderrLogger(level: number): Logger {
   return {
+    level,
     info: writeStderrLine,
     debug: level >= 1 ? (message) => writeStderrLine(`debug: ${message}`) : () => {},
   };

@@ -40,7 +40,7 @@ export interface AuthenticateResult {
  */
 export async function authenticate(input: AuthenticateInput): Promise<AuthenticateResult> {
   const { logger } = input.interaction;
-  using session = await openProviderSession(input.provider);
+  using session = await openProviderSession(input.provider, logger);
   if (input.refreshToken) {
     logger.debug("refreshing the token");
     try {

@@ -17,6 +17,7 @@ import type { Interaction } from "./interaction.ts";
 import type { Logger } from "./log.ts";
 import type { LoginOptions } from "./login_options.ts";
 import type { ProviderOptions } from "./oidc/provider.ts";
+import { joinPath } from "./path.ts";
 import { isExpired, type TokenSet } from "./token_set.ts";
 
 /** Everything `get-token` needs. */
@@ -70,6 +71,11 @@ export async function getToken(
   const { logger } = interaction;
   const keyId = await cacheKeyId(cacheKeyInputOf(options));
   const store = withDirectoryErrors(openTokenStore(options.cache), options.cache.directory);
+  logger.debug(
+    options.cache.storage === "none"
+      ? "token cache: not cached (--token-cache-storage=none)"
+      : `token cache entry: ${joinPath(options.cache.directory, keyId)} (${options.cache.storage})`,
+  );
   const first = await store.read(keyId);
   if (usable(first, options.forceRefresh, logger)) {
     return { tokenSet: first.tokenSet, source: "cache" };

@@ -11,6 +11,11 @@ export interface Logger {
   info(message: string): void;
   /** Detail shown only at `-v1` and above. */
   debug(message: string): void;
+  /**
+   * The `-v` level, for detail beyond `debug`: `2` traces each request to the provider, `3` its
+   * response headers too. Absent means `0`.
+   */
+  readonly level?: number;
 }
 
 /** A logger that drops everything, for library callers that want silence. */

@@ -7,7 +7,9 @@
  */
 
 import { ProviderError, UsageError } from "../errors.ts";
+import type { Logger } from "../log.ts";
 import { requirePermission, toPermissionError } from "../permissions.ts";
+import { traceFailure, traceResponse } from "./http_trace.ts";
 
 /** TLS settings for connections to the provider. */
 export interface TlsOptions {
@@ -27,6 +29,8 @@ export interface ProviderHttpOptions {
   tls: TlsOptions;
   /** Headers added to every request (`--oidc-request-header`). */
   requestHeaders: Readonly<Record<string, string>>;
+  /** Receives the request trace at `-v2` and above. */
+  logger?: Logger;
 }
 
 /** The default HTTP timeout for one request to the provider. */
@@ -36,10 +40,16 @@ export const REQUEST_TIMEOUT_MS = 30_000;
 export class ProviderHttp implements Disposable {
   readonly #headers: Readonly<Record<string, string>>;
   readonly #client?: Deno.HttpClient;
+  readonly #logger?: Logger;
 
-  private constructor(headers: Readonly<Record<string, string>>, client?: Deno.HttpClient) {
+  private constructor(
+    headers: Readonly<Record<string, string>>,
+    client?: Deno.HttpClient,
+    logger?: Logger,
+  ) {
     this.#headers = headers;
     this.#client = client;
+    this.#logger = logger;
   }
 
   /**
@@ -60,7 +70,7 @@ export class ProviderHttp implements Disposable {
       ...options.tls.certificateAuthorityData.map(decodeCaData),
     ];
     const client = caCerts.length > 0 ? Deno.createHttpClient({ caCerts }) : undefined;
-    return new ProviderHttp(options.requestHeaders, client);
+    return new ProviderHttp(options.requestHeaders, client, options.logger);
   }
 
   /**
@@ -76,15 +86,20 @@ export class ProviderHttp implements Disposable {
     );
     const headers = new Headers(init.headers);
     for (const [name, value] of Object.entries(this.#headers)) headers.set(name, value);
+    const method = init.method ?? "GET";
+    const started = performance.now();
     try {
-      return await fetch(url, {
+      const response = await fetch(url, {
         ...init,
         headers,
         client: this.#client,
         redirect: "manual",
         signal: init.signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
+      traceResponse(this.#logger, method, url, response, started);
+      return response;
     } catch (error) {
+      traceFailure(this.#logger, method, url, started);
       const permission = toPermissionError(error);
       if (permission !== error) throw permission;
       const detail = describeFetchError(error);

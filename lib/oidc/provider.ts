@@ -6,6 +6,7 @@
 
 import { discover, type ProviderMetadata } from "./discovery.ts";
 import { ProviderHttp, type TlsOptions } from "./http.ts";
+import type { Logger } from "../log.ts";
 import type { PkceMethod } from "./random.ts";
 import type { OAuthClient } from "./token_endpoint.ts";
 
@@ -33,11 +34,19 @@ export interface ProviderSession extends Disposable {
   readonly client: OAuthClient;
 }
 
-/** Creates the HTTP client and fetches the provider's metadata. */
-export async function openProviderSession(options: ProviderOptions): Promise<ProviderSession> {
+/**
+ * Creates the HTTP client and fetches the provider's metadata.
+ *
+ * @param logger receives the request trace at `-v2` and above
+ */
+export async function openProviderSession(
+  options: ProviderOptions,
+  logger?: Logger,
+): Promise<ProviderSession> {
   const http = await ProviderHttp.create({
     tls: options.tls,
     requestHeaders: options.requestHeaders,
+    logger,
   });
   try {
     const metadata = await discover(http, options.issuerUrl);
