@@ -105,3 +105,9 @@ export class CacheDirectoryError extends CacheError {
     this.directory = directory;
   }
 }
+
+/** No `--listen-address` of the authcode grant could be bound; says which process holds them. */
+export class ListenAddressBusyError extends AuthenticationError {
+  /** Stable code for callers to branch on. */
+  readonly code = "ERR_LISTEN_ADDRESS_BUSY";
+}

@@ -13,6 +13,8 @@ import { cacheKeyId, type CacheKeyInput } from "./cache/key.ts";
 import { withDirectoryErrors } from "./cache/directory_errors.ts";
 import { openTokenStore, type TokenCacheOptions, type TokenStore } from "./cache/token_store.ts";
 import type { CacheReadResult } from "./cache/encrypted_file.ts";
+import type { EntryLock } from "./cache/lock.ts";
+import { lockWaitMessage } from "./cache/lock_wait_message.ts";
 import type { Interaction } from "./interaction.ts";
 import type { Logger } from "./log.ts";
 import type { LoginOptions } from "./login_options.ts";
@@ -92,12 +94,7 @@ export async function getToken(
   let whileWaiting: TokenSet | undefined;
   const lock = await store.lock(keyId, {
     timeoutMs: options.login.authenticationTimeoutSec * 1000,
-    onWait: (holder) =>
-      logger.info(
-        `Waiting for ${
-          holder ? `process ${holder}` : "another process"
-        } to refresh the token (token cache lock)`,
-      ),
+    onWait: (holder, activity) => logger.info(lockWaitMessage(holder, activity)),
     stopWaiting: async () => {
       whileWaiting = writtenByAnother(await store.read(keyId));
       return whileWaiting !== undefined;
@@ -110,7 +107,7 @@ export async function getToken(
   const current = await store.read(keyId);
   const afterLock = writtenByAnother(current);
   if (afterLock) return useAnothers(afterLock);
-  return await refreshOrLogin(options, interaction, store, keyId, current);
+  return await refreshOrLogin(options, interaction, store, keyId, current, lock);
 }
 
 function usable(
@@ -145,17 +142,21 @@ async function refreshOrLogin(
   store: TokenStore,
   keyId: string,
   cached: CacheReadResult,
+  lock?: EntryLock,
 ): Promise<GetTokenResult> {
   const { logger } = interaction;
   await store.prepare();
+  const refreshToken = cached.hit ? cached.tokenSet.refreshToken : undefined;
+  await lock?.record?.(refreshToken ? "refresh" : `login:${options.login.grantType}`);
   const { authenticate } = await import("./authenticate.ts");
   const result = await authenticate({
     provider: options.provider,
     login: options.login,
-    refreshToken: cached.hit ? cached.tokenSet.refreshToken : undefined,
+    refreshToken,
     interaction,
     onRefreshTokenRejected: async () => {
       await store.delete(keyId);
+      await lock?.record?.(`login:${options.login.grantType}`);
     },
   });
   await store.write(keyId, result.tokenSet, {

@@ -5,10 +5,10 @@
  * @module
  */
 
-import { openBrowser } from "../browser.ts";
 import { UsageError } from "../errors.ts";
 import type { Interaction } from "../interaction.ts";
 import type { LoginOptions } from "../login_options.ts";
+import { openLoginPage } from "../open_login_page.ts";
 import type { TokenSet } from "../token_set.ts";
 import { type LoopbackServer, startLoopbackServer } from "./loopback_server.ts";
 import { type ProviderSession, scopeParameter } from "./provider.ts";
@@ -116,15 +116,7 @@ export async function loginWithBrowser(
 function showLoginUrl(server: LoopbackServer, options: LoginOptions, interaction: Interaction) {
   const { logger } = interaction;
   logger.info(`Open ${server.localUrl} for authentication`);
-  if (options.skipOpenBrowser) return;
-  try {
-    openBrowser(server.localUrl, options.browserCommand);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    logger.info(
-      `could not open the browser (${reason}); open ${server.localUrl} in your browser by hand`,
-    );
-  }
+  openLoginPage(server.localUrl, { ...options, forwardPort: server.port }, logger);
 }
 
 /** The loopback server's URL, with another host name when one is configured. */

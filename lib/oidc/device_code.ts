@@ -12,10 +12,10 @@
  * @module
  */
 
-import { openBrowser } from "../browser.ts";
 import { AuthenticationError, OidcError, UsageError } from "../errors.ts";
 import type { Interaction } from "../interaction.ts";
 import type { LoginOptions } from "../login_options.ts";
+import { openLoginPage } from "../open_login_page.ts";
 import type { TokenSet } from "../token_set.ts";
 import { optionalNumber, optionalString, readJsonObject, requiredString } from "./json.ts";
 import { type ProviderSession, scopeParameter } from "./provider.ts";
@@ -135,14 +135,7 @@ function showVerificationUri(
   } else {
     logger.info(`To log in, open ${verificationUri} in a browser and enter the code ${userCode}`);
   }
-  if (options.skipOpenBrowser) return;
-  const url = verificationUriComplete ?? verificationUri;
-  try {
-    openBrowser(url, options.browserCommand);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    logger.info(`could not open the browser (${reason}); open ${url} in your browser by hand`);
-  }
+  openLoginPage(verificationUriComplete ?? verificationUri, options, logger);
 }
 
 /**

@@ -9,6 +9,7 @@ import type { Interaction } from "../interaction.ts";
 import type { LoginOptions } from "../login_options.ts";
 import type { TokenSet } from "../token_set.ts";
 import { loginWithBrowser } from "./authcode.ts";
+import { explainBusyListenAddresses } from "./busy_port.ts";
 import { loginWithKeyboard } from "./authcode_keyboard.ts";
 import { loginWithClientCredentials } from "./client_credentials.ts";
 import { loginWithDeviceCode } from "./device_code.ts";
@@ -31,7 +32,9 @@ export function login(
 ): Promise<TokenSet> {
   switch (options.grantType) {
     case "authcode":
-      return loginWithBrowser(session, options, interaction);
+      return loginWithBrowser(session, options, interaction).catch(async (error) => {
+        throw await explainBusyListenAddresses(error, options.listenAddresses);
+      });
     case "authcode-keyboard":
       return loginWithKeyboard(session, options, interaction);
     case "device-code":
