@@ -191,5 +191,13 @@ export function loginOptions(flags: FlagReader): LoginOptions {
     authRequestExtraParams: flags.map("oidc-auth-request-extra-params"),
     username,
     password: flags.string("password"),
+    deviceCodeQr: drawQrCode(flags.string("device-code-qr")),
   };
+}
+
+/** `--device-code-qr`: `auto` draws the QR code only when stderr is a terminal. */
+function drawQrCode(choice: string | undefined): boolean {
+  if (choice === "always") return true;
+  if (choice === "never") return false;
+  return Deno.stderr.isTerminal();
 }

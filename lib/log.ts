@@ -16,6 +16,11 @@ export interface Logger {
    * response headers too. Absent means `0`.
    */
   readonly level?: number;
+  /**
+   * A transient status line (a countdown), redrawn in place on a terminal. Absent where it
+   * cannot be redrawn (stderr is a file or pipe); `undefined` clears it.
+   */
+  status?(line: string | undefined): void;
 }
 
 /** A logger that drops everything, for library callers that want silence. */

@@ -43,6 +43,8 @@ export interface LoginOptions {
   username?: string;
   /** Never logged. */
   password?: string;
+  /** device-code: draw a QR code of `verification_uri_complete` (`--device-code-qr`, resolved). */
+  deviceCodeQr?: boolean;
 }
 
 /** kubelogin's defaults: port 8000, then 18000 when 8000 is taken. */

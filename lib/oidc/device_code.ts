@@ -18,6 +18,8 @@ import type { LoginOptions } from "../login_options.ts";
 import { openLoginPage } from "../open_login_page.ts";
 import type { TokenSet } from "../token_set.ts";
 import { optionalNumber, optionalString, readJsonObject, requiredString } from "./json.ts";
+import { showDeviceCodeDetails } from "./device_code_display.ts";
+import { addDevicePkce } from "./device_pkce.ts";
 import { type ProviderSession, scopeParameter } from "./provider.ts";
 import {
   authenticateClient,
@@ -46,6 +48,8 @@ export interface DeviceAuthorization {
   expiresIn?: number;
   /** Seconds to wait between polls. */
   interval: number;
+  /** The PKCE verifier sent with each poll, when PKCE is in use. Secret: never logged. */
+  codeVerifier?: string;
 }
 
 /**
@@ -68,6 +72,7 @@ export async function loginWithDeviceCode(
 ): Promise<TokenSet> {
   const authorization = await requestDeviceAuthorization(session, options.authRequestExtraParams);
   showVerificationUri(authorization, options, interaction);
+  using _details = await showDeviceCodeDetails(authorization, options, interaction);
   const response = await pollDeviceToken(session, authorization, options, interaction);
   return await verifyTokenResponse(response, {
     http: session.http,
@@ -99,6 +104,7 @@ export async function requestDeviceAuthorization(
     "content-type": "application/x-www-form-urlencoded",
     accept: "application/json",
   });
+  const codeVerifier = await addDevicePkce(session, form);
   authenticateClient(session.client, session.metadata, headers, form);
   const response = await session.http.fetch(new URL(endpoint), {
     method: "POST",
@@ -117,6 +123,7 @@ export async function requestDeviceAuthorization(
     verificationUriComplete: optionalString(body, "verification_uri_complete") || undefined,
     expiresIn: optionalNumber(body, "expires_in"),
     interval: interval !== undefined && interval > 0 ? interval : DEFAULT_POLL_INTERVAL_SEC,
+    codeVerifier,
   };
 }
 
@@ -175,6 +182,7 @@ export async function pollDeviceToken(
       return await requestToken(session.http, session.metadata, session.client, {
         grant_type: GRANT_DEVICE_CODE,
         device_code: authorization.deviceCode,
+        ...(authorization.codeVerifier ? { code_verifier: authorization.codeVerifier } : {}),
       });
     } catch (error) {
       if (!(error instanceof OidcError)) throw error;
