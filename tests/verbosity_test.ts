@@ -28,6 +28,7 @@ function machineArgs(idp: TestIdp, ...extra: string[]): string[] {
     `--oidc-issuer-url=${idp.issuer}`,
     `--oidc-client-id=${MACHINE_CLIENT_ID}`,
     "--grant-type=client-credentials",
+    "--oidc-use-access-token",
     ...extra,
   ];
 }

@@ -500,7 +500,11 @@ Deno.test("password", async (t) => {
 
 Deno.test("client-credentials", async (t) => {
   await using idp = await startTestIdp();
-  const machine = { clientId: MACHINE_CLIENT_ID, clientSecret: MACHINE_CLIENT_SECRET };
+  const machine = {
+    clientId: MACHINE_CLIENT_ID,
+    clientSecret: MACHINE_CLIENT_SECRET,
+    useAccessToken: true,
+  };
   const interaction: Interaction = { logger: new TestLogger() };
 
   await t.step("the access token, with the extra parameters in the token request", async () => {
@@ -523,16 +527,33 @@ Deno.test("client-credentials", async (t) => {
     assert.equal(request.status, 200);
     assert.equal(request.params.audience, "https://kubernetes.example");
     assert.equal(request.headers.authorization, REDACTED);
-    assert.equal(request.params.scope, undefined, "no openid scope without a user");
+    assert.equal(request.params.scope, "openid", "openid, as kubelogin requests it");
   });
 
-  await t.step("extra scopes are requested, without openid", async () => {
+  await t.step(
+    "no ID token and no --oidc-use-access-token: an error that says to add it",
+    async () => {
+      using session = await openProviderSession(
+        providerOptions(idp, { ...machine, useAccessToken: false }),
+      );
+      const error = await rejection(() =>
+        login(session, loginOptions("client-credentials"), interaction)
+      );
+      assert.ok(error instanceof UsageError, String(error));
+      assert.match(error.message, /without an ID token; add --oidc-use-access-token/);
+    },
+  );
+
+  await t.step("extra scopes are requested, with openid", async () => {
     using session = await openProviderSession(
       providerOptions(idp, { ...machine, extraScopes: ["groups"] }),
     );
     idp.clearRequests();
     await login(session, loginOptions("client-credentials"), interaction);
-    assert.equal(idp.requestsTo("/token", "client_credentials")[0].params.scope, "groups");
+    assert.equal(
+      idp.requestsTo("/token", "client_credentials")[0].params.scope,
+      "openid groups",
+    );
   });
 
   await t.step("a wrong secret is the provider's invalid_client", async () => {
@@ -608,7 +629,11 @@ function startJwtAccessTokenProvider(
 Deno.test("client-credentials: a JWT access token is verified and its exp used", async (t) => {
   const keys = await generateKeyPair("RS256", { extractable: true });
   const other = await generateKeyPair("RS256", { extractable: true });
-  const machine = { clientId: MACHINE_CLIENT_ID, clientSecret: MACHINE_CLIENT_SECRET };
+  const machine = {
+    clientId: MACHINE_CLIENT_ID,
+    clientSecret: MACHINE_CLIENT_SECRET,
+    useAccessToken: true,
+  };
   const interaction: Interaction = { logger: new TestLogger() };
 
   await t.step("signed by the provider, for another audience: accepted", async () => {
