@@ -12,7 +12,7 @@
 import { TOKEN_CACHE_STORAGE_CHOICES } from "../lib/cache/token_store.ts";
 import { UsageError } from "../lib/errors.ts";
 import { GRANT_TYPE_CHOICES } from "../lib/login_options.ts";
-import { DEVICE_CODE_FLAGS } from "./login_flags.ts";
+import { DEVICE_CODE_FLAGS, TOKEN_EXCHANGE_FLAGS } from "./login_flags.ts";
 import { checkProviderUrl } from "./url_check.ts";
 
 /**
@@ -284,6 +284,7 @@ export const AUTHENTICATION_FLAGS: readonly FlagSpec[] = [
       "[authcode, authcode-keyboard, device-code, client-credentials] Extra parameters of the authorization, device authorization or token request (key=value, repeatable)",
   },
   ...DEVICE_CODE_FLAGS,
+  ...TOKEN_EXCHANGE_FLAGS,
   { name: "username", kind: "string", description: "[password] Username" },
   {
     name: "password",

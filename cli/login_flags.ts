@@ -22,3 +22,46 @@ export const DEVICE_CODE_FLAGS: readonly FlagSpec[] = [
     defaultText: "auto",
   },
 ];
+
+/** Flags of the token exchange grant (RFC 8693), named as in kubelogin. */
+export const TOKEN_EXCHANGE_FLAGS: readonly FlagSpec[] = [
+  {
+    name: "token-exchange-resource",
+    kind: "string",
+    description: "[token-exchange] URI of the service the token is for (resource)",
+  },
+  {
+    name: "token-exchange-audience",
+    kind: "string",
+    description: "[token-exchange] Name of the service the token is for (audience)",
+  },
+  {
+    name: "token-exchange-requested-token-type",
+    kind: "string",
+    description: "[token-exchange] Token type URI to ask for (requested_token_type)",
+  },
+  {
+    name: "token-exchange-subject-token",
+    kind: "string",
+    description:
+      "[token-exchange] The token to exchange, or the name of an environment variable holding it " +
+      "(safer: argv is visible to other users)",
+  },
+  {
+    name: "token-exchange-subject-token-type",
+    kind: "string",
+    description: "[token-exchange] Token type URI of the subject token",
+    defaultText: "urn:ietf:params:oauth:token-type:access_token",
+  },
+  {
+    name: "token-exchange-actor-token",
+    kind: "string",
+    description:
+      "[token-exchange] Token of the acting party, or the name of an environment variable holding it",
+  },
+  {
+    name: "token-exchange-actor-token-type",
+    kind: "string",
+    description: "[token-exchange] Token type URI of the actor token",
+  },
+];

@@ -14,6 +14,7 @@ import { loginWithKeyboard } from "./authcode_keyboard.ts";
 import { loginWithClientCredentials } from "./client_credentials.ts";
 import { loginWithDeviceCode } from "./device_code.ts";
 import { loginWithPassword } from "./password.ts";
+import { loginWithTokenExchange } from "./token_exchange.ts";
 import type { ProviderSession } from "./provider.ts";
 
 /**
@@ -43,6 +44,8 @@ export function login(
       return loginWithPassword(session, options, interaction);
     case "client-credentials":
       return loginWithClientCredentials(session, options, interaction);
+    case "token-exchange":
+      return loginWithTokenExchange(session, options, interaction);
     default:
       // Reached only when a caller casts an unchecked string to GrantType.
       return Promise.reject(new UsageError(`unknown --grant-type ${String(options.grantType)}`));

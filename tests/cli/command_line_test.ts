@@ -48,7 +48,7 @@ Deno.test("flag errors: one line, exit code 1, a usage hint", async (t) => {
     assertOneLineError(
       result,
       'error: invalid value "implicit" for --grant-type: must be one of ' +
-        `auto|authcode|authcode-keyboard|password|device-code|client-credentials ${GET_TOKEN_HINT}`,
+        `auto|authcode|authcode-keyboard|password|device-code|client-credentials|token-exchange ${GET_TOKEN_HINT}`,
     );
   });
   await t.step("a stray argument", async () => {

@@ -162,7 +162,7 @@ Deno.test("help: project wording, no command explained, choices, width", async (
     const help = await sandbox.run(["get-token", "--help"]);
     assert.match(
       help.stdout.replace(/\s+/g, " "),
-      /--grant-type <string> .*one of: auto, authcode, authcode-keyboard, password, device-code, client-credentials/,
+      /--grant-type <string> .*one of: auto, authcode, authcode-keyboard, password, device-code, client-credentials, token-exchange/,
     );
   });
   await t.step("80 columns when not on a terminal", async () => {
@@ -186,7 +186,14 @@ Deno.test("help and docs/usage.md agree on the grants each flag applies to", asy
   await using sandbox = await PluginSandbox.create();
   const help = (await sandbox.run(["get-token", "--help"])).stdout;
   const docs = await Deno.readTextFile(new URL("../../docs/usage.md", import.meta.url));
-  const grants = ["authcode-keyboard", "authcode", "device-code", "password", "client-credentials"];
+  const grants = [
+    "authcode-keyboard",
+    "authcode",
+    "device-code",
+    "password",
+    "client-credentials",
+    "token-exchange",
+  ];
   const mentioned = (text: string) =>
     grants.filter((grant) => new RegExp(`(^|[^-\\w])${grant}(?![-\\w])`).test(text)).sort();
   const tagged = [...help.matchAll(/^ {2}--([\w-]+) [^\n]*\n {6}\[([a-z, -]+)\]/gm)];

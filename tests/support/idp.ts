@@ -38,6 +38,7 @@ import Provider, {
   type KoaContextWithOIDC,
 } from "oidc-provider";
 import { exportJWK, generateKeyPair, type JWK } from "jose";
+import { registerTokenExchangeGrant, TOKEN_EXCHANGE_GRANT_TYPE } from "./idp/token_exchange.ts";
 
 /** A user of the test provider; `sub` is the username. */
 export interface TestUser {
@@ -589,7 +590,7 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
         client_secret: MACHINE_CLIENT_SECRET,
         token_endpoint_auth_method: "client_secret_basic",
         redirect_uris: [],
-        grant_types: ["client_credentials"],
+        grant_types: ["client_credentials", TOKEN_EXCHANGE_GRANT_TYPE],
         response_types: [],
       },
     ],
@@ -674,6 +675,7 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
   provider.proxy = true;
   allowLoopbackRedirects(provider);
   registerPasswordGrant(provider);
+  registerTokenExchangeGrant(provider);
   const interactions = interactionRoutes(provider);
   provider.use(async (ctx, next) => {
     if (ctx.path.startsWith("/interaction/")) await interactions(ctx);
