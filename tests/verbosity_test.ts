@@ -12,6 +12,7 @@ import {
   TEST_USERS,
   type TestIdp,
 } from "./support/idp.ts";
+import { CI_SUBJECT_TOKEN } from "./support/idp/token_exchange.ts";
 import { getTokenArgs, tokenOf } from "./support/login.ts";
 import { type PluginResult, PluginSandbox } from "./support/plugin.ts";
 import { UserAgent } from "./support/user_agent.ts";
@@ -122,6 +123,7 @@ function assertNoSecrets(result: PluginResult, secrets: readonly (string | undef
 }
 
 Deno.test("-v10 never shows a token, code, secret or password of any grant", async (t) => {
+  // The subject token is given in argv here on purpose: even then it must not be echoed.
   await using idp = await startTestIdp();
   const fixed = [MACHINE_CLIENT_SECRET, ALICE.password];
   const cachedSecrets = async (sandbox: PluginSandbox, args: string[]) => {
@@ -180,5 +182,16 @@ Deno.test("-v10 never shows a token, code, secret or password of any grant", asy
     await using sandbox = await PluginSandbox.create();
     const result = await sandbox.run(machineArgs(idp, "-v10"), MACHINE_ENV);
     assertNoSecrets(result, [...fixed, tokenOf(result)]);
+  });
+  await t.step("token-exchange", async () => {
+    await using sandbox = await PluginSandbox.create();
+    const args = [
+      ...machineArgs(idp, "-v10").filter((arg) => !arg.startsWith("--grant-type")),
+      "--grant-type=token-exchange",
+      `--token-exchange-subject-token=${CI_SUBJECT_TOKEN}`,
+    ];
+    const result = await sandbox.run(args, MACHINE_ENV);
+    assert.match(result.stderr, /^debug: POST \S+\/token -> 200/m);
+    assertNoSecrets(result, [...fixed, tokenOf(result), CI_SUBJECT_TOKEN]);
   });
 });

@@ -589,6 +589,7 @@ Deno.test("client-credentials", async (t) => {
 function startJwtAccessTokenProvider(
   signingKey: Parameters<SignJWT["sign"]>[0],
   verifyingJwk: JWK,
+  withIdToken = false,
 ): AsyncDisposable & { issuer: string } {
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
     const url = new URL(request.url);
@@ -614,8 +615,23 @@ function startJwtAccessTokenProvider(
           .setIssuedAt()
           .setExpirationTime("20m")
           .sign(signingKey);
+        const idToken = withIdToken
+          ? await new SignJWT({})
+            .setProtectedHeader({ alg: "RS256", kid: "k1" })
+            .setIssuer(issuer)
+            .setSubject(`${MACHINE_CLIENT_ID}@clients`)
+            .setAudience(MACHINE_CLIENT_ID)
+            .setIssuedAt()
+            .setExpirationTime("30m")
+            .sign(signingKey)
+          : undefined;
         // expires_in disagrees with exp on purpose: the verified exp wins.
-        return Response.json({ access_token: accessToken, token_type: "Bearer", expires_in: 60 });
+        return Response.json({
+          access_token: accessToken,
+          token_type: "Bearer",
+          expires_in: 60,
+          ...(idToken ? { id_token: idToken } : {}),
+        });
       }
     }
     return new Response("not found", { status: 404 });
@@ -649,6 +665,41 @@ Deno.test("client-credentials: a JWT access token is verified and its exp used",
     const claims = decodeJwtClaims(tokenSet.token);
     assert.equal(claims?.aud, "https://kubernetes.example");
     assert.equal(tokenSet.expiresAt, (claims?.exp as number) * 1000);
+  });
+
+  await t.step("an ID token in the answer is the credential without the flag", async () => {
+    await using provider = startJwtAccessTokenProvider(
+      keys.privateKey,
+      await exportJWK(keys.publicKey),
+      true,
+    );
+    using session = await openProviderSession({
+      ...providerOptions(provider),
+      ...machine,
+      useAccessToken: false,
+    });
+    const tokenSet = await login(session, loginOptions("client-credentials"), interaction);
+    const claims = decodeJwtClaims(tokenSet.token);
+    assert.equal(claims?.aud, MACHINE_CLIENT_ID, "the ID token, not the access token");
+    assert.equal(tokenSet.expiresAt, (claims?.exp as number) * 1000);
+  });
+
+  await t.step("an ID token from a key the provider does not publish: refused", async () => {
+    await using provider = startJwtAccessTokenProvider(
+      other.privateKey,
+      await exportJWK(keys.publicKey),
+      true,
+    );
+    using session = await openProviderSession({
+      ...providerOptions(provider),
+      ...machine,
+      useAccessToken: false,
+    });
+    const error = await rejection(() =>
+      login(session, loginOptions("client-credentials"), interaction)
+    );
+    assert.ok(error instanceof TokenVerificationError, String(error));
+    assert.match(error.message, /ID token/);
   });
 
   await t.step("signed by a key the provider does not publish: refused", async () => {
