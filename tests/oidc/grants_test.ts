@@ -667,9 +667,10 @@ Deno.test("client-credentials: a JWT access token is verified and its exp used",
     assert.equal(tokenSet.expiresAt, (claims?.exp as number) * 1000);
   });
 
-  await t.step("an ID token in the answer is the credential without the flag", async () => {
+  /** Logs in at a provider that also returns an ID token signed with `signingKey`. */
+  const loginForIdToken = async (signingKey: Parameters<SignJWT["sign"]>[0]) => {
     await using provider = startJwtAccessTokenProvider(
-      keys.privateKey,
+      signingKey,
       await exportJWK(keys.publicKey),
       true,
     );
@@ -678,26 +679,18 @@ Deno.test("client-credentials: a JWT access token is verified and its exp used",
       ...machine,
       useAccessToken: false,
     });
-    const tokenSet = await login(session, loginOptions("client-credentials"), interaction);
+    return await login(session, loginOptions("client-credentials"), interaction);
+  };
+
+  await t.step("an ID token in the answer is the credential without the flag", async () => {
+    const tokenSet = await loginForIdToken(keys.privateKey);
     const claims = decodeJwtClaims(tokenSet.token);
     assert.equal(claims?.aud, MACHINE_CLIENT_ID, "the ID token, not the access token");
     assert.equal(tokenSet.expiresAt, (claims?.exp as number) * 1000);
   });
 
   await t.step("an ID token from a key the provider does not publish: refused", async () => {
-    await using provider = startJwtAccessTokenProvider(
-      other.privateKey,
-      await exportJWK(keys.publicKey),
-      true,
-    );
-    using session = await openProviderSession({
-      ...providerOptions(provider),
-      ...machine,
-      useAccessToken: false,
-    });
-    const error = await rejection(() =>
-      login(session, loginOptions("client-credentials"), interaction)
-    );
+    const error = await rejection(() => loginForIdToken(other.privateKey));
     assert.ok(error instanceof TokenVerificationError, String(error));
     assert.match(error.message, /ID token/);
   });
