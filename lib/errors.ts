@@ -66,24 +66,14 @@ export class TokenVerificationError extends KubeloginError {}
 /** The browser login did not complete: state mismatch, provider redirected an error, timeout. */
 export class AuthenticationError extends KubeloginError {}
 
-/** The token cache could not be read, written or locked. */
-export class CacheError extends KubeloginError {}
-
-/** The OS keyring could not be reached or refused an operation. */
-export class KeyringError extends KubeloginError {}
-
-/** Deno denied an operation; names the `--allow-…` flag that would grant it. */
-export class PermissionError extends KubeloginError {
-  /** The flag to add, e.g. `--allow-read=/home/me/.kube/cache`. */
-  readonly flag: string;
-  constructor(what: string, flag: string, options?: ErrorOptions) {
-    super(`permission denied: ${what}; run with ${flag}`, options);
-    this.flag = flag;
-  }
+/** No `--listen-address` of the authcode grant could be bound; says which process holds them. */
+export class ListenAddressBusyError extends AuthenticationError {
+  /** Stable code for callers to branch on. */
+  readonly code = "ERR_LISTEN_ADDRESS_BUSY";
 }
 
-/** Interactive input was needed but is not available (no TTY, kubectl said non-interactive). */
-export class NotInteractiveError extends KubeloginError {}
+/** The token cache could not be read, written or locked. */
+export class CacheError extends KubeloginError {}
 
 /**
  * The token cache directory cannot be created or written (a file in the way, no permission, a
@@ -106,8 +96,18 @@ export class CacheDirectoryError extends CacheError {
   }
 }
 
-/** No `--listen-address` of the authcode grant could be bound; says which process holds them. */
-export class ListenAddressBusyError extends AuthenticationError {
-  /** Stable code for callers to branch on. */
-  readonly code = "ERR_LISTEN_ADDRESS_BUSY";
+/** The OS keyring could not be reached or refused an operation. */
+export class KeyringError extends KubeloginError {}
+
+/** Deno denied an operation; names the `--allow-…` flag that would grant it. */
+export class PermissionError extends KubeloginError {
+  /** The flag to add, e.g. `--allow-read=/home/me/.kube/cache`. */
+  readonly flag: string;
+  constructor(what: string, flag: string, options?: ErrorOptions) {
+    super(`permission denied: ${what}; run with ${flag}`, options);
+    this.flag = flag;
+  }
 }
+
+/** Interactive input was needed but is not available (no TTY, kubectl said non-interactive). */
+export class NotInteractiveError extends KubeloginError {}

@@ -671,11 +671,11 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
   };
 
   const provider = new Provider(issuer, configuration);
+  registerTokenExchangeGrant(provider);
   // The front passes the public scheme and host on; URLs the provider builds must use them.
   provider.proxy = true;
   allowLoopbackRedirects(provider);
   registerPasswordGrant(provider);
-  registerTokenExchangeGrant(provider);
   const interactions = interactionRoutes(provider);
   provider.use(async (ctx, next) => {
     if (ctx.path.startsWith("/interaction/")) await interactions(ctx);
