@@ -60,6 +60,23 @@ export class ProviderError extends KubeloginError {
   }
 }
 
+/**
+ * The discovery document could not be fetched or read. The message is the underlying failure's;
+ * `url` is what was fetched, so the CLI can name it and suggest checking `--oidc-issuer-url`.
+ */
+export class DiscoveryError extends ProviderError {
+  /** Stable code for callers to branch on. */
+  readonly code = "ERR_DISCOVERY";
+  /** The discovery URL that was fetched. */
+  readonly url: string;
+
+  /** @param cause the transport or HTTP failure */
+  constructor(url: string, cause: ProviderError) {
+    super(cause.message, { cause, status: cause.status });
+    this.url = url;
+  }
+}
+
 /** A token failed verification (signature, issuer, audience, expiry, nonce, algorithm). */
 export class TokenVerificationError extends KubeloginError {}
 

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { OidcError, ProviderError } from "../errors.ts";
+import { DiscoveryError, ProviderError } from "../errors.ts";
 import type { ProviderHttp } from "./http.ts";
 import {
   type JsonObject,
@@ -25,10 +25,6 @@ export interface ProviderMetadata {
   idTokenSigningAlgValuesSupported: string[];
   tokenEndpointAuthMethodsSupported: string[];
 }
-
-/** What to check when discovery fails: the usual mistakes in an issuer URL. */
-const ISSUER_HINT = "check --oidc-issuer-url: it must equal the provider's issuer exactly " +
-  "(trailing slash, realm path such as /realms/NAME on Keycloak)";
 
 /** The discovery document's URL for an issuer (OIDC Discovery section 4). */
 export function discoveryUrl(issuerUrl: string): URL {
@@ -53,14 +49,12 @@ export async function discover(http: ProviderHttp, issuerUrl: string): Promise<P
   let doc: JsonObject;
   try {
     const response = await http.fetch(url, { headers: { accept: "application/json" } });
-    doc = await readJsonObject(response, `discovery (GET ${url.href})`);
+    doc = await readJsonObject(response, "discovery");
   } catch (error) {
-    if (!(error instanceof ProviderError) && !(error instanceof OidcError)) throw error;
-    const prefix = error.message.startsWith("discovery") ? "" : `discovery (GET ${url.href}): `;
-    throw new ProviderError(`${prefix}${error.message}; ${ISSUER_HINT}`, {
-      cause: error,
-      status: error.status,
-    });
+    // The message stays the fetch's own (other commands quote it); the URL and what to check
+    // travel in the error for the CLI to add.
+    if (!(error instanceof ProviderError)) throw error;
+    throw new DiscoveryError(url.href, error);
   }
   const what = `discovery document of ${issuerUrl}`;
   const issuer = requiredString(doc, "issuer", what);
