@@ -92,6 +92,9 @@ export class ListenAddressBusyError extends AuthenticationError {
 /** The token cache could not be read, written or locked. */
 export class CacheError extends KubeloginError {}
 
+/** The OS keyring could not be reached or refused an operation. */
+export class KeyringError extends KubeloginError {}
+
 /**
  * The token cache directory cannot be created or written (a file in the way, no permission, a
  * read-only file system). Names the directory and the flags that choose another or none.
@@ -112,9 +115,6 @@ export class CacheDirectoryError extends CacheError {
     this.directory = directory;
   }
 }
-
-/** The OS keyring could not be reached or refused an operation. */
-export class KeyringError extends KubeloginError {}
 
 /** Deno denied an operation; names the `--allow-…` flag that would grant it. */
 export class PermissionError extends KubeloginError {
