@@ -82,7 +82,7 @@ Deno.test("a cache directory that cannot be created is named, with the way out",
   await using sandbox = await PluginSandbox.create();
   const blocker = `${sandbox.root}/a-file`;
   await Deno.writeTextFile(blocker, "");
-  for (const directory of [`${blocker}/cache`, blocker]) {
+  for (const directory of [`${blocker}/cache`, `${blocker}/cache/deeper`]) {
     const result = await sandbox.run([
       "get-token",
       "--oidc-issuer-url=http://127.0.0.1:9",
