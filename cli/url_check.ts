@@ -25,9 +25,14 @@ export function checkProviderUrl(flag: string, raw: string): void {
   }
   const loopback = url !== undefined && LOOPBACK_HOSTS.has(url.hostname);
   if (url?.protocol === "https:" || (url?.protocol === "http:" && loopback)) return;
-  const need = "an absolute https:// URL (http:// only for 127.0.0.1, [::1] or localhost)";
-  const example = url === undefined && /^[\w.-]+(:\d+)?(\/|$)/.test(raw)
-    ? `, e.g. https://${raw}`
-    : "";
-  throw new UsageError(`invalid value "${raw}" for --${flag}: must be ${need}${example}`);
+  if (url === undefined) {
+    const example = /^[\w.-]+(:\d+)?(\/|$)/.test(raw) ? `, e.g. https://${raw}` : "";
+    throw new UsageError(
+      `--${flag} ${raw} is not an absolute URL; give it with https://${example}`,
+    );
+  }
+  throw new UsageError(
+    `--${flag} ${raw} is not an https URL; only loopback hosts (127.0.0.1, [::1], localhost) ` +
+      "may use http",
+  );
 }

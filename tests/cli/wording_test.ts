@@ -30,9 +30,18 @@ function serveProvider(respond: (url: URL) => Response): Deno.HttpServer<Deno.Ne
 Deno.test("URL flags are checked when parsed", async (t) => {
   await using sandbox = await PluginSandbox.create();
   const cases: [string, RegExp][] = [
-    ["example.com", /must be an absolute https:\/\/ URL .*, e\.g\. https:\/\/example\.com/],
-    ["http://example.com", /"http:\/\/example\.com" for --oidc-issuer-url: must be an absolute/],
-    ["/realms/x", /for --oidc-issuer-url: must be an absolute https:\/\/ URL/],
+    [
+      "example.com",
+      /^error: --oidc-issuer-url example\.com is not an absolute URL; give it with https:\/\/, e\.g\. https:\/\/example\.com /,
+    ],
+    [
+      "http://example.com",
+      /^error: --oidc-issuer-url http:\/\/example\.com is not an https URL; only loopback hosts \(127\.0\.0\.1, \[::1\], localhost\) may use http /,
+    ],
+    [
+      "/realms/x",
+      /^error: --oidc-issuer-url \/realms\/x is not an absolute URL; give it with https:\/\/ \(/,
+    ],
   ];
   for (const [issuer, pattern] of cases) {
     await t.step(issuer, async () => {
