@@ -64,6 +64,7 @@ export {
   type GrantType,
   type LoginOptions,
   resolveGrantType,
+  type TokenExchangeOptions,
 } from "./lib/login_options.ts";
 export {
   TOKEN_CACHE_STORAGE_CHOICES,

@@ -30,6 +30,13 @@ export async function runClean(parsed: ParsedFlags): Promise<void> {
     const report = await cleanEntries(directory, [fileKey, keyringKey], { issuerUrl, clientId });
     const whose = clientId ? `${issuerUrl} (client ${clientId})` : issuerUrl;
     writeStderrLine(`Deleted ${report.deleted} token cache entries of ${whose} at ${directory}`);
+    const near = report.deleted === 0 ? nearIssuer(issuerUrl, report.keptIssuers) : undefined;
+    if (near) {
+      logger.info(
+        `The cache has entries of ${near}, which differs from ${issuerUrl} only in ` +
+          "case or a trailing slash; the issuer must be written exactly as in the kubeconfig",
+      );
+    }
     if (report.unreadable > 0) {
       logger.info(`Left ${report.unreadable} entries that no available key could decrypt`);
     }
@@ -38,16 +45,30 @@ export async function runClean(parsed: ParsedFlags): Promise<void> {
   await removeCacheDirectory(directory);
   writeStderrLine(`Deleted the token cache at ${directory}`);
   if (await fileKey.remove()) logger.debug(`deleted the cache data key ${fileKey.location}`);
+  const storage = flags.string("token-cache-storage");
+  if (storage === "disk" || storage === "none") {
+    logger.debug(`skipped the keyring: --token-cache-storage=${storage}`);
+    return;
+  }
   if (!(await keyringBindingPermitted())) {
     // Keyring storage needs --allow-ffi too, so an installation without it never used the keyring.
     logger.debug("skipped the keyring: without --allow-ffi this program cannot have used it");
     return;
   }
+  // Without --token-cache-storage=keyring the keyring may never have been used: say something
+  // only when a key was there, and keep an unreachable keyring to -v1.
+  const report = storage === "keyring" ? writeStderrLine : logger.debug;
   try {
-    await keyringKey.remove();
-    writeStderrLine("Deleted the token cache from the keyring");
+    if (await keyringKey.remove()) writeStderrLine("Deleted the token cache from the keyring");
+    else logger.debug("no token cache key in the keyring");
   } catch (error) {
     const reason = describeError(error).replace(/^error: /, "");
-    writeStderrLine(`Could not delete the token cache from the keyring: ${reason}`);
+    report(`Could not delete the token cache from the keyring: ${reason}`);
   }
+}
+
+/** A kept issuer equal to the requested one but for case or trailing slashes. */
+function nearIssuer(issuerUrl: string, kept: readonly string[]): string | undefined {
+  const normal = (url: string) => url.replace(/\/+$/, "").toLowerCase();
+  return kept.find((other) => normal(other) === normal(issuerUrl));
 }

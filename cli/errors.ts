@@ -4,9 +4,13 @@
  * @module
  */
 
-import { KubeloginError, UsageError } from "../lib/errors.ts";
+import { DiscoveryError, KubeloginError, UsageError } from "../lib/errors.ts";
 import { toPermissionError } from "../lib/permissions.ts";
 import { stripControlCharacters } from "../lib/text.ts";
+
+/** What to check when discovery fails: the usual mistakes in an issuer URL. */
+const ISSUER_HINT = "check --oidc-issuer-url: it must equal the provider's issuer exactly " +
+  "(trailing slash, realm path such as /realms/NAME on Keycloak)";
 
 /** The exit code of every failure, as kubelogin uses. */
 export const EXIT_FAILURE = 1;
@@ -30,6 +34,10 @@ export function describeError(error: unknown): string {
   if (converted instanceof CommandLineError) {
     const help = ["kubectl together-login", converted.command, "--help"].filter(Boolean).join(" ");
     return `error: ${converted.message} (see '${help}')`;
+  }
+  if (converted instanceof DiscoveryError) {
+    const reason = converted.message.replace(/^discovery failed: /, "");
+    return `error: discovery (GET ${converted.url}) failed: ${oneLine(reason)}; ${ISSUER_HINT}`;
   }
   if (converted instanceof KubeloginError) return `error: ${oneLine(converted.message)}`;
   if (converted instanceof Error) {

@@ -12,6 +12,8 @@
 import { TOKEN_CACHE_STORAGE_CHOICES } from "../lib/cache/storage.ts";
 import { UsageError } from "../lib/errors.ts";
 import { GRANT_TYPE_CHOICES } from "../lib/login_options.ts";
+import { DEVICE_CODE_FLAGS, TOKEN_EXCHANGE_FLAGS } from "./login_flags.ts";
+import { checkProviderUrl } from "./url_check.ts";
 
 /**
  * How a flag takes values, after pflag's kinds in kubelogin:
@@ -50,6 +52,8 @@ export interface FlagSpec {
   hidden?: boolean;
   /** Must be given, and not empty; both parsers check it. */
   required?: boolean;
+  /** A provider URL: absolute `https://`, or `http://` on loopback; both parsers check it. */
+  url?: boolean;
 }
 
 /** A parsed flag value. */
@@ -75,7 +79,8 @@ export const LOG_FLAGS: readonly FlagSpec[] = [
     name: "v",
     short: "v",
     kind: "int",
-    description: "log level: 1 shows what the plugin does (tokens are never logged)",
+    description: "Log level: 1 shows the steps and the cache entry, 2 each request to the " +
+      "provider, 3 its response headers; tokens and secrets are never logged",
     defaultText: "0",
   },
   ...([
@@ -106,6 +111,7 @@ export const PROVIDER_FLAGS: readonly FlagSpec[] = [
     name: "oidc-issuer-url",
     kind: "string",
     description: "Issuer URL of the provider (mandatory)",
+    url: true,
   },
   { name: "oidc-client-id", kind: "string", description: "Client ID of the provider (mandatory)" },
   {
@@ -252,7 +258,8 @@ export const AUTHENTICATION_FLAGS: readonly FlagSpec[] = [
   {
     name: "authentication-timeout-sec",
     kind: "int",
-    description: "Timeout of the login in seconds",
+    description:
+      "Seconds a browser login or device approval may take, and the wait for another process's login",
     defaultText: "180",
   },
   {
@@ -274,8 +281,10 @@ export const AUTHENTICATION_FLAGS: readonly FlagSpec[] = [
     name: "oidc-auth-request-extra-params",
     kind: "map",
     description:
-      "[authcode, authcode-keyboard, client-credentials] Extra parameters of the authorization request (key=value, repeatable)",
+      "[authcode, authcode-keyboard, device-code, client-credentials] Extra parameters of the authorization, device authorization or token request (key=value, repeatable)",
   },
+  ...DEVICE_CODE_FLAGS,
+  ...TOKEN_EXCHANGE_FLAGS,
   { name: "username", kind: "string", description: "[password] Username" },
   {
     name: "password",
@@ -355,8 +364,14 @@ const KUBECONFIG_FLAG: FlagSpec = {
   defaultText: "$KUBECONFIG or ~/.kube/config",
 };
 
-/** `doctor`: check the configuration, one line per check. */
-export const DOCTOR_FLAGS: readonly FlagSpec[] = [...GET_TOKEN_FLAGS_OPTIONAL, KUBECONFIG_FLAG];
+/**
+ * `doctor`: check the configuration, one line per check. Its flags: a bad issuer URL is one of the things it reports as a failed check, so its URL
+ * flags are not refused when parsed.
+ */
+export const DOCTOR_FLAGS: readonly FlagSpec[] = [
+  ...GET_TOKEN_FLAGS_OPTIONAL.map(({ url: _, ...spec }) => spec),
+  KUBECONFIG_FLAG,
+];
 
 /** `setup`'s flags for writing the kubeconfig itself instead of printing the command. */
 export const SETUP_KUBECONFIG_FLAGS: readonly FlagSpec[] = [
@@ -458,6 +473,7 @@ export function accumulateFlag(
           `invalid value "${raw}" for --${spec.name}: must be one of ${spec.choices.join("|")}`,
         );
       }
+      if (spec.url) checkProviderUrl(spec.name, raw);
       return raw;
     case "int":
       return parseInteger(spec, raw);

@@ -25,13 +25,42 @@ function writeAll(target: { writeSync(p: Uint8Array): number }, bytes: Uint8Arra
 }
 
 /**
- * A logger at a klog-style level: `info` always, `debug` from `-v1` up.
+ * A logger at a klog-style level: `info` always, `debug` from `-v1` up; the level itself for
+ * the request trace (`-v2`) and response headers (`-v3`).
  *
  * @param level the `-v` level
  */
 export function createStderrLogger(level: number): Logger {
+  const status = Deno.stderr.isTerminal() ? new StatusLine() : undefined;
   return {
-    info: writeStderrLine,
-    debug: level >= 1 ? (message) => writeStderrLine(`debug: ${message}`) : () => {},
+    level,
+    info: (message) => {
+      status?.clear();
+      writeStderrLine(message);
+    },
+    status: status && ((line) => status.show(line)),
+    debug: level >= 1
+      ? (message) => {
+        status?.clear();
+        writeStderrLine(`debug: ${message}`);
+      }
+      : () => {},
   };
+}
+
+/** One line at the bottom of the terminal, redrawn in place until cleared. */
+class StatusLine {
+  #shown = false;
+
+  show(line: string | undefined): void {
+    if (line === undefined) return this.clear();
+    writeAll(Deno.stderr, encoder.encode(`\r\x1b[2K${line}`));
+    this.#shown = true;
+  }
+
+  clear(): void {
+    if (!this.#shown) return;
+    writeAll(Deno.stderr, encoder.encode("\r\x1b[2K"));
+    this.#shown = false;
+  }
 }

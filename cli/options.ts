@@ -13,6 +13,7 @@ import {
   DEFAULT_LISTEN_ADDRESSES,
   type LoginOptions,
   resolveGrantType,
+  type TokenExchangeOptions,
 } from "../lib/login_options.ts";
 import type { GetTokenOptions } from "../lib/get_token.ts";
 import type { ProviderOptions } from "../lib/oidc/provider.ts";
@@ -192,6 +193,8 @@ export function loginOptions(flags: FlagReader): LoginOptions {
     authRequestExtraParams: flags.map("oidc-auth-request-extra-params"),
     username,
     password: flags.string("password"),
+    deviceCodeQr: drawQrCode(flags.string("device-code-qr")),
+    tokenExchange: tokenExchangeOptions(flags),
   };
 }
 
@@ -203,4 +206,41 @@ export function getTokenOptions(flags: FlagReader): GetTokenOptions {
     cache: tokenCacheOptions(flags),
     forceRefresh: flags.bool("force-refresh"),
   };
+}
+
+/** `--device-code-qr`: `auto` draws the QR code only when stderr is a terminal. */
+function drawQrCode(choice: string | undefined): boolean {
+  if (choice === "always") return true;
+  if (choice === "never") return false;
+  return Deno.stderr.isTerminal();
+}
+
+/** An environment variable's name, as opposed to a token (tokens have dots or lower case). */
+const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
+
+/** The token exchange flags; only read with `--grant-type=token-exchange`. */
+function tokenExchangeOptions(flags: FlagReader): TokenExchangeOptions | undefined {
+  if (flags.string("grant-type") !== "token-exchange") return undefined;
+  return {
+    resource: flags.string("token-exchange-resource"),
+    audience: flags.string("token-exchange-audience"),
+    requestedTokenType: flags.string("token-exchange-requested-token-type"),
+    subjectToken: tokenOrVariable(flags, "token-exchange-subject-token"),
+    subjectTokenType: flags.string("token-exchange-subject-token-type"),
+    actorToken: tokenOrVariable(flags, "token-exchange-actor-token"),
+    actorTokenType: flags.string("token-exchange-actor-token-type"),
+  };
+}
+
+/** A token flag's value: the named environment variable's content, or the value itself. */
+function tokenOrVariable(flags: FlagReader, name: string): string | undefined {
+  const given = flags.string(name);
+  if (given === undefined || !ENV_NAME.test(given)) return given;
+  const value = readEnv(given);
+  if (!value) {
+    throw new UsageError(
+      `--${name} names the environment variable ${given}, which is empty or unset`,
+    );
+  }
+  return value;
 }

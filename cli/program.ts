@@ -25,6 +25,8 @@ import {
   STATUS_FLAGS,
 } from "./flags.ts";
 import { writeStderrLine, writeStdout } from "./logger.ts";
+import { formatHelpItem, terminalWidth } from "./help_layout.ts";
+import { closestName } from "./suggest.ts";
 import { VERSION } from "./version.ts";
 
 /** A command, its flags and what runs it. */
@@ -113,7 +115,12 @@ export async function runProgram(args: readonly string[]): Promise<number> {
     return 0;
   }
   if (first !== undefined && !first.startsWith("-") && !KNOWN_COMMANDS.has(first)) {
-    throw new CommandLineError(`unknown command "${first}"`, "");
+    throw unknownCommand(first);
+  }
+  // Commander answers `help nosuch` with the general help and success; a typo is a failure.
+  const helpTopic = first === "help" ? args[1] : undefined;
+  if (helpTopic !== undefined && !helpTopic.startsWith("-") && !KNOWN_COMMANDS.has(helpTopic)) {
+    throw unknownCommand(helpTopic);
   }
   try {
     await parseCommandLine(args, (command, flags) => command.run(flags));
@@ -121,9 +128,34 @@ export async function runProgram(args: readonly string[]): Promise<number> {
   } catch (error) {
     if (!(error instanceof CommanderError)) throw error;
     if (INFORMATIONAL_CODES.has(error.code)) return 0;
-    const command = COMMANDS.find((spec) => spec.name === args[0])?.name ?? "";
-    throw new CommandLineError(error.message.replace(/^error: /, ""), command);
+    const spec = COMMANDS.find((spec) => spec.name === args[0]) ?? STANDALONE;
+    const message = error.message.replace(/^error: /, "");
+    const hint = error.code === "commander.unknownOption" ? flagSuggestion(message, spec) : "";
+    throw new CommandLineError(`${message}${hint}`, spec.name);
   }
+}
+
+function unknownCommand(name: string): CommandLineError {
+  const near = closestName(name, [...KNOWN_COMMANDS]);
+  return new CommandLineError(
+    `unknown command "${name}"${near ? `; did you mean ${near}?` : ""}`,
+    "",
+  );
+}
+
+/** "; did you mean --x?" for commander's "unknown option '--y=1'", or nothing. */
+function flagSuggestion(message: string, command: CommandSpec): string {
+  const typed = /'--([^'=]+)/.exec(message)?.[1];
+  if (typed === undefined) return "";
+  const names = command.flags.filter((spec) => !spec.hidden).map((spec) => spec.name);
+  const near = closestName(typed, names);
+  return near ? `; did you mean --${near}?` : "";
+}
+
+/** What `version` and `--version` print. */
+function versionLine(): string {
+  return `together-kubelogin version ${VERSION} ` +
+    `(deno ${Deno.version.deno} ${Deno.build.os}_${Deno.build.arch})`;
 }
 
 /**
@@ -155,13 +187,17 @@ export type CommandRunner = (command: CommandSpec, flags: ParsedFlags) => Promis
 export function buildProgram(runner: CommandRunner): Command {
   const program = configure(new Command("kubectl together-login"))
     .description(
-      "Log in to an OpenID Connect provider and give kubectl an ID token (a client-go credential plugin).",
+      "Log in to an OpenID Connect provider and give kubectl an ID token (a client-go credential " +
+        "plugin). kubectl runs `get-token`; run `setup` once to try a provider.\n\n" +
+        "With no command, runs standalone mode: logs in for the kubeconfig user whose " +
+        "auth-provider is oidc and writes the token into the kubeconfig " +
+        "(see docs/standalone-mode.md).",
     )
-    .version(VERSION, "--version")
+    .version(versionLine(), "--version", "Print the version")
     .enablePositionalOptions()
     // Commander leaves `help <command>` out when the program has an action of its own (standalone
     // mode); cobra, and so kubelogin, has it.
-    .helpCommand(true);
+    .helpCommand("help [command]", "Show help for a command");
   const readRoot = addFlags(program, STANDALONE.flags, "");
   program.action(() => runner(STANDALONE, readRoot(program)));
   for (const spec of COMMANDS) {
@@ -177,12 +213,7 @@ export function buildProgram(runner: CommandRunner): Command {
   // kubelogin has a `version` command besides `--version`.
   configure(program.command("version"))
     .description("Print the version")
-    .action(() => {
-      writeStdout(
-        `together-kubelogin version ${VERSION} ` +
-          `(deno ${Deno.version.deno} ${Deno.build.os}_${Deno.build.arch})\n`,
-      );
-    });
+    .action(() => writeStdout(`${versionLine()}\n`));
   const completion = configure(program.command("completion"))
     .description("Print a shell completion script")
     .argument("<shell>", "bash, zsh, fish or powershell");
@@ -205,7 +236,11 @@ function configure(command: Command): Command {
       // --allow-env does not grant.
       getOutHasColors: () => false,
       getErrHasColors: () => false,
+      getOutHelpWidth: terminalWidth,
+      getErrHelpWidth: terminalWidth,
     })
+    .configureHelp({ formatItem: formatHelpItem })
+    .showSuggestionAfterError(false)
     .helpOption("-h, --help", "Show help");
 }
 
@@ -264,6 +299,7 @@ function valueName(spec: FlagSpec): string {
 
 function helpText(spec: FlagSpec): string {
   const notes = [
+    spec.choices && spec.choices.length > 3 ? `one of: ${spec.choices.join(", ")}` : "",
     spec.defaultText === undefined ? "" : `default: ${spec.defaultText}`,
     spec.env === undefined ? "" : `env: ${spec.env}`,
   ].filter(Boolean);

@@ -47,7 +47,7 @@ export interface AuthenticateResult {
  */
 export async function authenticate(input: AuthenticateInput): Promise<AuthenticateResult> {
   const { logger } = input.interaction;
-  using session = await openProviderSession(input.provider, input.metadataStore);
+  using session = await openProviderSession(input.provider, input.metadataStore, logger);
   if (input.refreshToken) {
     logger.debug("refreshing the token");
     try {

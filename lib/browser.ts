@@ -25,11 +25,12 @@ export function platformOpener(): [string, ...string[]] {
 /**
  * Starts the browser on `url` without waiting for it to exit.
  *
+ * @returns the opener's exit code once it exits (a failing opener is reported by the caller)
  * @param command `--browser-command`, run as `command URL`; the platform opener when absent
  * @throws {PermissionError} when `--allow-run` does not cover the command
  * @throws {KubeloginError} when the URL is not one to open, or the command cannot be started
  */
-export function openBrowser(url: string, command?: string): void {
+export function openBrowser(url: string, command?: string): Promise<number> {
   const target = openableUrl(url);
   const [program, ...args] = command ? [command] : platformOpener();
   requirePermission({ name: "run", command: program }, `start the browser with ${program}`);
@@ -47,8 +48,8 @@ export function openBrowser(url: string, command?: string): void {
     throw new KubeloginError(`could not start ${program}: ${(error as Error).message}`);
   }
   // The browser may outlive this process; do not keep the event loop alive for it.
-  child.status.catch(() => {});
   child.unref();
+  return child.status.then((status) => status.code, () => -1);
 }
 
 /**

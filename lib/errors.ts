@@ -67,11 +67,34 @@ export class ProviderError extends KubeloginError {
   }
 }
 
+/**
+ * The discovery document could not be fetched or read. The message is the underlying failure's;
+ * `url` is what was fetched, so the CLI can name it and suggest checking `--oidc-issuer-url`.
+ */
+export class DiscoveryError extends ProviderError {
+  /** Stable code for callers to branch on. */
+  readonly code = "ERR_DISCOVERY";
+  /** The discovery URL that was fetched. */
+  readonly url: string;
+
+  /** @param cause the transport or HTTP failure */
+  constructor(url: string, cause: ProviderError) {
+    super(cause.message, { cause, status: cause.status });
+    this.url = url;
+  }
+}
+
 /** A token failed verification (signature, issuer, audience, expiry, nonce, algorithm). */
 export class TokenVerificationError extends KubeloginError {}
 
 /** The browser login did not complete: state mismatch, provider redirected an error, timeout. */
 export class AuthenticationError extends KubeloginError {}
+
+/** No `--listen-address` of the authcode grant could be bound; says which process holds them. */
+export class ListenAddressBusyError extends AuthenticationError {
+  /** Stable code for callers to branch on. */
+  readonly code = "ERR_LISTEN_ADDRESS_BUSY";
+}
 
 /** The token cache could not be read, written or locked. */
 export class CacheError extends KubeloginError {}
@@ -88,6 +111,27 @@ export class InsecureCacheError extends CacheError {
 
 /** The OS keyring could not be reached or refused an operation. */
 export class KeyringError extends KubeloginError {}
+
+/**
+ * The token cache directory cannot be created or written (a file in the way, no permission, a
+ * read-only file system). Names the directory and the flags that choose another or none.
+ */
+export class CacheDirectoryError extends CacheError {
+  /** Stable code for callers to branch on. */
+  readonly code = "ERR_CACHE_DIRECTORY";
+  /** The cache directory that could not be used. */
+  readonly directory: string;
+
+  /** @param reason the operating system's words, e.g. "Not a directory: mkdir '…'" */
+  constructor(directory: string, reason: string, options?: ErrorOptions) {
+    super(
+      `cannot use the token cache directory ${directory}: ${reason}; choose another with ` +
+        "--token-cache-dir, or cache nothing with --token-cache-storage=none",
+      options,
+    );
+    this.directory = directory;
+  }
+}
 
 /** Deno denied an operation; names the `--allow-…` flag that would grant it. */
 export class PermissionError extends KubeloginError {

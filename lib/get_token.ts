@@ -11,12 +11,16 @@
 
 import { cacheKeyId } from "./cache/key.ts";
 import { cacheKeyInputOf } from "./get_token_key.ts";
+import { withDirectoryErrors } from "./cache/directory_errors.ts";
 import { openTokenStore, type TokenCacheOptions, type TokenStore } from "./cache/token_store.ts";
 import type { CacheReadResult } from "./cache/encrypted_file.ts";
+import type { EntryLock } from "./cache/lock.ts";
+import { lockWaitMessage } from "./cache/lock_wait_message.ts";
 import type { Interaction } from "./interaction.ts";
 import type { Logger } from "./log.ts";
 import type { LoginOptions } from "./login_options.ts";
 import type { ProviderOptions } from "./oidc/provider.ts";
+import { joinPath } from "./path.ts";
 import { isExpired, type TokenSet } from "./token_set.ts";
 
 export { cacheKeyInputOf } from "./get_token_key.ts";
@@ -60,7 +64,12 @@ export async function getToken(
 ): Promise<GetTokenResult> {
   const { logger } = interaction;
   const keyId = await cacheKeyId(cacheKeyInputOf(options));
-  const store = openTokenStore(options.cache);
+  const store = withDirectoryErrors(openTokenStore(options.cache), options.cache.directory);
+  logger.debug(
+    options.cache.storage === "none"
+      ? "token cache: not cached (--token-cache-storage=none)"
+      : `token cache entry: ${joinPath(options.cache.directory, keyId)} (${options.cache.storage})`,
+  );
   const first = await store.read(keyId);
   if (usable(first, options.forceRefresh, logger)) {
     return { tokenSet: first.tokenSet, source: "cache" };
@@ -77,12 +86,7 @@ export async function getToken(
   let whileWaiting: TokenSet | undefined;
   const lock = await store.lock(keyId, {
     timeoutMs: options.login.authenticationTimeoutSec * 1000,
-    onWait: (holder) =>
-      logger.info(
-        `Waiting for ${
-          holder ? `process ${holder}` : "another process"
-        } to refresh the token (token cache lock)`,
-      ),
+    onWait: (holder, activity) => logger.info(lockWaitMessage(holder, activity)),
     stopWaiting: async () => {
       whileWaiting = writtenByAnother(await store.read(keyId));
       return whileWaiting !== undefined;
@@ -95,7 +99,7 @@ export async function getToken(
   const current = await store.read(keyId);
   const afterLock = writtenByAnother(current);
   if (afterLock) return useAnothers(afterLock);
-  return await refreshOrLogin(options, interaction, store, keyId, current);
+  return await refreshOrLogin(options, interaction, store, keyId, current, lock);
 }
 
 function usable(
@@ -130,18 +134,22 @@ async function refreshOrLogin(
   store: TokenStore,
   keyId: string,
   cached: CacheReadResult,
+  lock?: EntryLock,
 ): Promise<GetTokenResult> {
   const { logger } = interaction;
   await store.prepare();
+  const refreshToken = cached.hit ? cached.tokenSet.refreshToken : undefined;
+  await lock?.record?.(refreshToken ? "refresh" : `login:${options.login.grantType}`);
   const { authenticate } = await import("./authenticate.ts");
   const result = await authenticate({
     provider: options.provider,
     login: options.login,
-    refreshToken: cached.hit ? cached.tokenSet.refreshToken : undefined,
+    refreshToken,
     interaction,
     metadataStore: store.metadata?.({ ...options.provider, ...options.provider.tls }),
     onRefreshTokenRejected: async () => {
       await store.delete(keyId);
+      await lock?.record?.(`login:${options.login.grantType}`);
     },
   });
   await store.write(keyId, result.tokenSet, {

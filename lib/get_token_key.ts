@@ -16,7 +16,13 @@ export function cacheKeyInputOf(options: GetTokenOptions): CacheKeyInput {
     clientId: provider.clientId,
     extraScopes: provider.extraScopes,
     grantType: login.grantType,
-    username: login.grantType === "password" ? login.username : undefined,
+    username: login.grantType === "password"
+      ? login.username
+      // A token exchanged for another subject or audience is another entry; the key is a hash,
+      // so the subject token in it is never stored.
+      : login.grantType === "token-exchange"
+      ? JSON.stringify(login.tokenExchange ?? {})
+      : undefined,
     useAccessToken: provider.useAccessToken,
     redirectUrl: provider.redirectUrl,
     authRequestExtraParams: login.authRequestExtraParams,

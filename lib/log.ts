@@ -11,6 +11,16 @@ export interface Logger {
   info(message: string): void;
   /** Detail shown only at `-v1` and above. */
   debug(message: string): void;
+  /**
+   * The `-v` level, for detail beyond `debug`: `2` traces each request to the provider, `3` its
+   * response headers too. Absent means `0`.
+   */
+  readonly level?: number;
+  /**
+   * A transient status line (a countdown), redrawn in place on a terminal. Absent where it
+   * cannot be redrawn (stderr is a file or pipe); `undefined` clears it.
+   */
+  status?(line: string | undefined): void;
 }
 
 /** A logger that drops everything, for library callers that want silence. */

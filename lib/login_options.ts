@@ -10,7 +10,8 @@ export type GrantType =
   | "authcode-keyboard"
   | "password"
   | "device-code"
-  | "client-credentials";
+  | "client-credentials"
+  | "token-exchange";
 
 /** `--grant-type` values, `auto` included. */
 export const GRANT_TYPE_CHOICES: readonly string[] = [
@@ -20,6 +21,7 @@ export const GRANT_TYPE_CHOICES: readonly string[] = [
   "password",
   "device-code",
   "client-credentials",
+  "token-exchange",
 ];
 
 /** Settings of every grant type; each grant reads the fields it needs. */
@@ -51,6 +53,28 @@ export interface LoginOptions {
   username?: string;
   /** Never logged. */
   password?: string;
+  /** device-code: draw a QR code of `verification_uri_complete` (`--device-code-qr`, resolved). */
+  deviceCodeQr?: boolean;
+  /** token-exchange: what to exchange and for what (RFC 8693). */
+  tokenExchange?: TokenExchangeOptions;
+}
+
+/** The inputs of a token exchange request (RFC 8693 section 2.1). */
+export interface TokenExchangeOptions {
+  /** `resource`: the URI of the target service. */
+  resource?: string;
+  /** `audience`: the logical name of the target service. */
+  audience?: string;
+  /** `requested_token_type`: the token type URI to ask for. */
+  requestedTokenType?: string;
+  /** The token to exchange. Secret: never logged, never printed. */
+  subjectToken?: string;
+  /** Defaults to the access token type. */
+  subjectTokenType?: string;
+  /** The acting party's token. Secret: never logged, never printed. */
+  actorToken?: string;
+  /** The actor token's type URI; required with {@link TokenExchangeOptions.actorToken}. */
+  actorTokenType?: string;
 }
 
 /** kubelogin's defaults: port 8000, then 18000 when 8000 is taken. */

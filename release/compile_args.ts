@@ -64,10 +64,27 @@ export interface BuildHost {
   home?: string;
 }
 
+/** What `lib/opener.ts` reads to pick the browser opener and to tell a headless host. */
+const OPENER_VARIABLES = ["BROWSER", "DISPLAY", "WAYLAND_DISPLAY", "SSH_CONNECTION"];
+
 /** Environment variables the program reads, on Unix-like systems and on Windows. */
 const ENV_VARIABLES: Record<"unix" | "windows", readonly string[]> = {
-  unix: ["HOME", "KUBECACHEDIR", "XDG_CONFIG_HOME", "KUBERNETES_EXEC_INFO", "OIDC_CLIENT_SECRET"],
-  windows: ["USERPROFILE", "KUBECACHEDIR", "APPDATA", "KUBERNETES_EXEC_INFO", "OIDC_CLIENT_SECRET"],
+  unix: [
+    "HOME",
+    "KUBECACHEDIR",
+    "XDG_CONFIG_HOME",
+    "KUBERNETES_EXEC_INFO",
+    "OIDC_CLIENT_SECRET",
+    ...OPENER_VARIABLES,
+  ],
+  windows: [
+    "USERPROFILE",
+    "KUBECACHEDIR",
+    "APPDATA",
+    "KUBERNETES_EXEC_INFO",
+    "OIDC_CLIENT_SECRET",
+    ...OPENER_VARIABLES,
+  ],
 };
 
 /** The broad binary's environment: every variable of every platform, and standalone mode's. */

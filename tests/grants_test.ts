@@ -256,6 +256,7 @@ Deno.test("client-credentials: the access token, extra parameters, secret from t
     ...base(idp, MACHINE_CLIENT_ID),
     "--grant-type=client-credentials",
     "--oidc-auth-request-extra-params=audience=https://kubernetes.example",
+    "--oidc-use-access-token",
   ];
   const result = await sandbox.run(args, { env: { OIDC_CLIENT_SECRET: MACHINE_CLIENT_SECRET } });
   const credential = parseExecCredential(result.stdout);
@@ -268,6 +269,13 @@ Deno.test("client-credentials: the access token, extra parameters, secret from t
 
   const noSecret = await sandbox.run([...args, "--token-cache-storage=none"]);
   assertFailure(noSecret, /^error: .*client secret/m);
+
+  // As kubelogin: the ID token unless --oidc-use-access-token, and the test provider issues none.
+  const withoutFlag = await sandbox.run(
+    args.filter((arg) => arg !== "--oidc-use-access-token").concat("--token-cache-storage=none"),
+    { env: { OIDC_CLIENT_SECRET: MACHINE_CLIENT_SECRET } },
+  );
+  assertFailure(withoutFlag, /^error: .*without an ID token; add --oidc-use-access-token/m);
 });
 
 Deno.test("a confidential client authenticates with OIDC_CLIENT_SECRET", async () => {

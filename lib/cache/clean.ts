@@ -25,6 +25,8 @@ export interface CleanReport {
   deleted: number;
   /** Entries no data key could decrypt, left in place because their owner is unknown. */
   unreadable: number;
+  /** The issuers of the entries kept, once each: near misses of a mistyped filter show here. */
+  keptIssuers: string[];
 }
 
 /** Removes the whole cache directory; `true` when it existed. */
@@ -48,14 +50,17 @@ export async function cleanEntries(
   filter: CleanFilter,
 ): Promise<CleanReport> {
   const caches = dataKeys.map((dataKey) => new EncryptedFileCache(directory, dataKey));
-  const report: CleanReport = { deleted: 0, unreadable: 0 };
+  const report: CleanReport = { deleted: 0, unreadable: 0, keptIssuers: [] };
   for (const keyId of await caches[0]?.keyIds() ?? []) {
     const owner = await ownerOf(caches, keyId);
     if (!owner) {
       report.unreadable++;
       continue;
     }
-    if (!matches(owner, filter)) continue;
+    if (!matches(owner, filter)) {
+      if (!report.keptIssuers.includes(owner.issuerUrl)) report.keptIssuers.push(owner.issuerUrl);
+      continue;
+    }
     await caches[0].delete(keyId);
     await Deno.remove(lockFilePath(directory, keyId)).catch(() => {});
     report.deleted++;

@@ -20,14 +20,22 @@ import { checkOwner, checkPrivateDirectory, knownUid, openRegularFile } from "./
 export interface EntryLock extends AsyncDisposable {
   /** Whether the lock had to be waited for (another process held it). */
   readonly waited: boolean;
+  /**
+   * Records in the lock file what the holder is doing (`refresh`, `login:authcode`), so that
+   * waiters can say what they wait for. No secret ever goes there.
+   */
+  record?(activity: string): Promise<void>;
 }
 
 /** Options of {@link acquireEntryLock}. */
 export interface AcquireLockOptions {
   /** Give up after this long. */
   timeoutMs: number;
-  /** Called once when the lock is busy, with the holder's process ID when known. */
-  onWait?: (holderPid: number | undefined) => void;
+  /**
+   * Called when the lock is found busy, with the holder's process ID and recorded activity when
+   * known, and again whenever the holder records another activity.
+   */
+  onWait?: (holderPid: number | undefined, activity?: string) => void;
   /**
    * Asked between tries while the lock is busy; `true` stops waiting without the lock. Waiters
    * use it to pick up the holder's fresh token as soon as it is written, rather than queueing for
@@ -84,10 +92,15 @@ export async function acquireEntryLock(
       file.close();
       return undefined;
     }
-    await file.truncate(0);
-    await file.write(encoder.encode(`${Deno.pid}\n`));
+    const writeHolder = async (activity: string) => {
+      await file.seek(0, Deno.SeekMode.Start);
+      await file.truncate(0);
+      await file.write(encoder.encode(`${Deno.pid}\n${activity}`));
+    };
+    await writeHolder("");
     return {
       waited,
+      record: writeHolder,
       async [Symbol.asyncDispose]() {
         try {
           await file.unlock();
@@ -109,17 +122,22 @@ async function waitForLock(
   options: AcquireLockOptions,
 ): Promise<boolean | undefined> {
   if (await file.tryLock(true)) return false;
-  const holder = await readHolder(path);
-  options.onWait?.(holder);
+  let holder = await readHolder(path);
+  options.onWait?.(holder.pid, holder.activity);
   const deadline = Date.now() + options.timeoutMs;
   let delay = FIRST_RETRY_MS;
   while (Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, Math.min(delay, deadline - Date.now())));
     if (await file.tryLock(true)) return true;
     if (await options.stopWaiting?.()) return undefined;
+    const now = await readHolder(path);
+    if (now.activity !== undefined && now.activity !== holder.activity) {
+      holder = now;
+      options.onWait?.(holder.pid, holder.activity);
+    }
     delay = Math.min(delay * 2, MAX_RETRY_MS);
   }
-  const who = holder === undefined ? "another process" : `process ${holder}`;
+  const who = holder.pid === undefined ? "another process" : `process ${holder.pid}`;
   throw new CacheError(
     `timed out after ${
       Math.round(options.timeoutMs / 1000)
@@ -127,12 +145,16 @@ async function waitForLock(
   );
 }
 
-/** The holder's process ID as written in the lock file, when readable. */
-async function readHolder(path: string): Promise<number | undefined> {
+/** The holder's process ID and activity as written in the lock file, when readable. */
+async function readHolder(path: string): Promise<{ pid?: number; activity?: string }> {
   try {
-    const pid = Number.parseInt((await Deno.readTextFile(path)).trim(), 10);
-    return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+    const [first, second] = (await Deno.readTextFile(path)).split("\n");
+    const pid = Number.parseInt(first.trim(), 10);
+    return {
+      pid: Number.isSafeInteger(pid) && pid > 0 ? pid : undefined,
+      activity: second?.trim() || undefined,
+    };
   } catch {
-    return undefined;
+    return {};
   }
 }

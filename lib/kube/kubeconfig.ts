@@ -65,6 +65,12 @@ export function parseYaml(path: string, text: string): YamlMap {
   return document;
 }
 
+/** What running with no command does, and where to go instead: said when it cannot work. */
+const STANDALONE_HINT = "with no command this program runs standalone mode, which writes " +
+  "tokens into a kubeconfig user with auth-provider: oidc (docs/standalone-mode.md); as a " +
+  "kubectl credential plugin, run 'kubectl together-login setup' to try your provider and use " +
+  "'get-token' in the kubeconfig";
+
 /**
  * Finds the oidc auth provider of the selected user.
  *
@@ -80,7 +86,9 @@ export async function loadOidcAuthProvider(
     files.push({ path, document: parseYaml(path, text) });
   }
   if (files.length === 0) {
-    throw new UsageError(`no kubeconfig found at ${selection.files.join(", ")}`);
+    throw new UsageError(
+      `no kubeconfig found at ${selection.files.join(", ")}; ${STANDALONE_HINT}`,
+    );
   }
   const userName = selection.user ?? contextUser(files, selection.context);
   for (const { path, document } of files) {
@@ -89,7 +97,7 @@ export async function loadOidcAuthProvider(
     const provider = user["auth-provider"];
     if (!isMap(provider) || provider.name !== "oidc") {
       throw new UsageError(
-        `the user ${userName} in ${path} has no auth-provider of name oidc; standalone mode needs one (see docs/standalone-mode.md)`,
+        `the user ${userName} in ${path} has no auth-provider of name oidc; ${STANDALONE_HINT}`,
       );
     }
     const config = provider.config;

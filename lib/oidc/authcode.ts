@@ -5,10 +5,10 @@
  * @module
  */
 
-import { openBrowser } from "../browser.ts";
 import { AuthenticationError, UsageError } from "../errors.ts";
 import type { Interaction } from "../interaction.ts";
 import type { LoginOptions } from "../login_options.ts";
+import { openLoginPage } from "../open_login_page.ts";
 import type { TokenSet } from "../token_set.ts";
 import { AUTHORIZATION_REQUEST_PARAMS, refuseReservedParams } from "./extra_params.ts";
 import {
@@ -128,15 +128,7 @@ export async function loginWithBrowser(
 function showLoginUrl(server: LoopbackServer, options: LoginOptions, interaction: Interaction) {
   const { logger } = interaction;
   logger.info(`Open ${server.loginUrl} for authentication`);
-  if (options.skipOpenBrowser) return;
-  try {
-    openBrowser(server.loginUrl, options.browserCommand);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    logger.info(
-      `could not open the browser (${reason}); open ${server.loginUrl} in your browser by hand`,
-    );
-  }
+  openLoginPage(server.loginUrl, { ...options, forwardPort: server.port }, logger);
 }
 
 /**

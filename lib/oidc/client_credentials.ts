@@ -9,7 +9,7 @@ import { UsageError } from "../errors.ts";
 import type { Interaction } from "../interaction.ts";
 import type { LoginOptions } from "../login_options.ts";
 import type { TokenSet } from "../token_set.ts";
-import type { ProviderSession } from "./provider.ts";
+import { type ProviderSession, scopeParameter } from "./provider.ts";
 import { GRANT_CLIENT_CREDENTIALS, requestToken } from "./token_endpoint.ts";
 import { verifyTokenResponse } from "./verify.ts";
 
@@ -17,12 +17,13 @@ import { verifyTokenResponse } from "./verify.ts";
  * Gets an access token for the client itself.
  *
  * `--oidc-auth-request-extra-params` go into the token request (`audience=…`, `resource=…`).
- * Only the extra scopes are requested: `openid` asks for an ID token about a user, and some
- * providers (Azure AD) refuse it on this grant. A JWT access token is verified (signature and
- * issuer; its audience is the API, not this client) and its `exp` used; an opaque one expires
- * after `expires_in`.
+ * As in kubelogin, `openid` is requested with the extra scopes, and the credential is the
+ * verified ID token, or the access token with `--oidc-use-access-token`. A JWT access token is
+ * verified (signature and issuer; its audience is the API, not this client) and its `exp` used;
+ * an opaque one expires after `expires_in`.
  *
- * @throws {UsageError} when no client secret is configured
+ * @throws {UsageError} when no client secret is configured, or no ID token came back and
+ *   `--oidc-use-access-token` is not set
  * @throws {OidcError} when the provider refuses (`invalid_client`, `unauthorized_client`, ...)
  */
 export async function loginWithClientCredentials(
@@ -37,16 +38,22 @@ export async function loginWithClientCredentials(
     );
   }
   const params: Record<string, string> = { ...options.authRequestExtraParams };
-  const scopes = [...new Set(session.options.extraScopes)];
-  if (scopes.length > 0) params.scope = scopes.join(" ");
+  params.scope = scopeParameter(session.options.extraScopes);
   params.grant_type = GRANT_CLIENT_CREDENTIALS;
   interaction.logger.debug(`client credentials grant for client ${session.options.clientId}`);
   const response = await requestToken(session.http, session.metadata, session.client, params);
+  const { useAccessToken } = session.options;
+  if (!useAccessToken && !response.idToken) {
+    throw new UsageError(
+      "the provider answered the client credentials grant without an ID token; add " +
+        "--oidc-use-access-token to give kubectl the access token",
+    );
+  }
   return await verifyTokenResponse(response, {
     http: session.http,
     metadata: session.metadata,
     documents: session.documents,
     clientId: session.options.clientId,
-    useAccessToken: true,
+    useAccessToken,
   });
 }

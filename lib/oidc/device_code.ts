@@ -12,12 +12,14 @@
  * @module
  */
 
-import { openBrowser } from "../browser.ts";
 import { AuthenticationError, OidcError, UsageError } from "../errors.ts";
 import type { Interaction } from "../interaction.ts";
 import type { LoginOptions } from "../login_options.ts";
+import { openLoginPage } from "../open_login_page.ts";
 import type { TokenSet } from "../token_set.ts";
 import { optionalNumber, optionalString, readJsonObject, requiredString } from "./json.ts";
+import { showDeviceCodeDetails } from "./device_code_display.ts";
+import { addDevicePkce } from "./device_pkce.ts";
 import { type ProviderSession, scopeParameter } from "./provider.ts";
 import {
   authenticateClient,
@@ -48,6 +50,8 @@ export interface DeviceAuthorization {
   expiresIn?: number;
   /** Seconds to wait between polls. */
   interval: number;
+  /** The PKCE verifier sent with each poll, when PKCE is in use. Secret: never logged. */
+  codeVerifier?: string;
 }
 
 /**
@@ -80,6 +84,7 @@ export async function loginWithDeviceCode(
 ): Promise<TokenSet> {
   const authorization = await requestDeviceAuthorization(session, options.authRequestExtraParams);
   showVerificationUri(authorization, options, interaction);
+  using _details = await showDeviceCodeDetails(authorization, options, interaction);
   const response = await pollDeviceToken(session, authorization, options, interaction);
   return await verifyTokenResponse(response, {
     http: session.http,
@@ -113,6 +118,7 @@ export async function requestDeviceAuthorization(
     "content-type": "application/x-www-form-urlencoded",
     accept: "application/json",
   });
+  const codeVerifier = await addDevicePkce(session, form);
   authenticateClient(session.client, session.metadata, headers, form);
   const response = await session.http.fetch(new URL(endpoint), {
     method: "POST",
@@ -134,6 +140,7 @@ export async function requestDeviceAuthorization(
       stripControlCharacters(optionalString(body, "verification_uri_complete") ?? "") || undefined,
     expiresIn: optionalNumber(body, "expires_in"),
     interval: interval !== undefined && interval > 0 ? interval : DEFAULT_POLL_INTERVAL_SEC,
+    codeVerifier,
   };
 }
 
@@ -152,14 +159,7 @@ function showVerificationUri(
   } else {
     logger.info(`To log in, open ${verificationUri} in a browser and enter the code ${userCode}`);
   }
-  if (options.skipOpenBrowser) return;
-  const url = verificationUriComplete ?? verificationUri;
-  try {
-    openBrowser(url, options.browserCommand);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    logger.info(`could not open the browser (${reason}); open ${url} in your browser by hand`);
-  }
+  openLoginPage(verificationUriComplete ?? verificationUri, options, logger);
 }
 
 /**
@@ -199,6 +199,7 @@ export async function pollDeviceToken(
       return await requestToken(session.http, session.metadata, session.client, {
         grant_type: GRANT_DEVICE_CODE,
         device_code: authorization.deviceCode,
+        ...(authorization.codeVerifier ? { code_verifier: authorization.codeVerifier } : {}),
       });
     } catch (error) {
       if (!(error instanceof OidcError)) throw error;

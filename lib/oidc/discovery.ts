@@ -4,7 +4,7 @@
  * @module
  */
 
-import { ProviderError, UsageError } from "../errors.ts";
+import { DiscoveryError, ProviderError, UsageError } from "../errors.ts";
 import type { ProviderHttp } from "./http.ts";
 import { type JsonObject, optionalString, optionalStringArray, requiredString } from "./json.ts";
 import { ProviderDocuments } from "./metadata_cache.ts";
@@ -35,6 +35,11 @@ const ENDPOINT_FIELDS = [
   "device_authorization_endpoint",
 ] as const;
 
+/** The discovery document's URL for an issuer (OIDC Discovery section 4). */
+export function discoveryUrl(issuerUrl: string): URL {
+  return new URL(issuerUrl.replace(/\/+$/, "") + DISCOVERY_PATH);
+}
+
 /** Path appended to the issuer URL (OIDC Discovery section 4). */
 export const DISCOVERY_PATH = "/.well-known/openid-configuration";
 
@@ -64,13 +69,25 @@ export async function discover(
       `--oidc-issuer-url ${issuerUrl} is not an https URL; only loopback hosts may use http`,
     );
   }
-  const url = new URL(issuerUrl.replace(/\/+$/, "") + DISCOVERY_PATH);
-  const { body: doc } = await documents.fetch(url, "discovery");
+  const url = discoveryUrl(issuerUrl);
+  let doc: JsonObject;
+  try {
+    doc = (await documents.fetch(url, "discovery")).body;
+  } catch (error) {
+    // The message stays the fetch's own (other commands quote it); the URL and what to check
+    // travel in the error for the CLI to add.
+    if (!(error instanceof ProviderError)) throw error;
+    throw new DiscoveryError(url.href, error);
+  }
   const what = `discovery document of ${issuerUrl}`;
   const issuer = requiredString(doc, "issuer", what);
   if (issuer !== issuerUrl) {
+    const slash = issuer.replace(/\/+$/, "") === issuerUrl.replace(/\/+$/, "")
+      ? " (only the trailing slash differs)"
+      : "";
     throw new ProviderError(
-      `the provider says its issuer is ${issuer}, but --oidc-issuer-url is ${issuerUrl}; they must match exactly`,
+      `the provider says its issuer is ${issuer}, but --oidc-issuer-url is ${issuerUrl}; ` +
+        `they must match exactly${slash}`,
     );
   }
   checkEndpoints(doc, what);

@@ -9,8 +9,10 @@
  */
 
 import { ProviderError, UsageError } from "../errors.ts";
+import type { Logger } from "../log.ts";
 import { requirePermission, toPermissionError } from "../permissions.ts";
 import { parseSecureUrl } from "../secure_url.ts";
+import { traceFailure, traceResponse } from "./http_trace.ts";
 
 /** TLS settings for connections to the provider. */
 export interface TlsOptions {
@@ -30,6 +32,8 @@ export interface ProviderHttpOptions {
   tls: TlsOptions;
   /** Headers added to every request (`--oidc-request-header`). */
   requestHeaders: Readonly<Record<string, string>>;
+  /** Receives the request trace at `-v2` and above. */
+  logger?: Logger;
 }
 
 /** The default HTTP timeout for one request to the provider, answer body included. */
@@ -45,10 +49,16 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export class ProviderHttp implements Disposable {
   readonly #headers: Readonly<Record<string, string>>;
   readonly #client?: Deno.HttpClient;
+  readonly #logger?: Logger;
 
-  private constructor(headers: Readonly<Record<string, string>>, client?: Deno.HttpClient) {
+  private constructor(
+    headers: Readonly<Record<string, string>>,
+    client?: Deno.HttpClient,
+    logger?: Logger,
+  ) {
     this.#headers = headers;
     this.#client = client;
+    this.#logger = logger;
   }
 
   /**
@@ -69,7 +79,7 @@ export class ProviderHttp implements Disposable {
       ...options.tls.certificateAuthorityData.map(decodeCaData),
     ];
     const client = caCerts.length > 0 ? Deno.createHttpClient({ caCerts }) : undefined;
-    return new ProviderHttp(options.requestHeaders, client);
+    return new ProviderHttp(options.requestHeaders, client, options.logger);
   }
 
   /**
@@ -92,6 +102,8 @@ export class ProviderHttp implements Disposable {
     const headers = new Headers(init.headers);
     for (const [name, value] of Object.entries(this.#headers)) headers.set(name, value);
     const signal = init.signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+    const method = init.method ?? "GET";
+    const started = performance.now();
     let response: Response;
     try {
       response = await fetch(url, {
@@ -101,7 +113,9 @@ export class ProviderHttp implements Disposable {
         redirect: "manual",
         signal,
       });
+      traceResponse(this.#logger, method, url, response, started);
     } catch (error) {
+      traceFailure(this.#logger, method, url, started);
       const permission = toPermissionError(error);
       if (permission !== error) throw permission;
       const detail = describeFetchError(error);

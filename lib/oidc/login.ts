@@ -9,10 +9,12 @@ import type { Interaction } from "../interaction.ts";
 import type { LoginOptions } from "../login_options.ts";
 import type { TokenSet } from "../token_set.ts";
 import { loginWithBrowser } from "./authcode.ts";
+import { explainBusyListenAddresses } from "./busy_port.ts";
 import { loginWithKeyboard } from "./authcode_keyboard.ts";
 import { loginWithClientCredentials } from "./client_credentials.ts";
 import { loginWithDeviceCode } from "./device_code.ts";
 import { loginWithPassword } from "./password.ts";
+import { loginWithTokenExchange } from "./token_exchange.ts";
 import type { ProviderSession } from "./provider.ts";
 
 /**
@@ -40,7 +42,9 @@ export function login(
 ): Promise<TokenSet> {
   switch (options.grantType) {
     case "authcode":
-      return loginWithBrowser(session, options, interaction);
+      return loginWithBrowser(session, options, interaction).catch(async (error) => {
+        throw await explainBusyListenAddresses(error, options.listenAddresses);
+      });
     case "authcode-keyboard":
       return loginWithKeyboard(session, options, interaction);
     case "device-code":
@@ -49,6 +53,8 @@ export function login(
       return loginWithPassword(session, options, interaction);
     case "client-credentials":
       return loginWithClientCredentials(session, options, interaction);
+    case "token-exchange":
+      return loginWithTokenExchange(session, options, interaction);
     default:
       // Reached only when a caller casts an unchecked string to GrantType.
       return Promise.reject(new UsageError(`unknown --grant-type ${String(options.grantType)}`));

@@ -7,6 +7,7 @@
 import { discover, type ProviderMetadata } from "./discovery.ts";
 import { ProviderHttp, type TlsOptions } from "./http.ts";
 import { type MetadataStore, ProviderDocuments } from "./metadata_cache.ts";
+import type { Logger } from "../log.ts";
 import type { PkceMethod } from "./random.ts";
 import type { OAuthClient } from "./token_endpoint.ts";
 
@@ -45,14 +46,18 @@ export interface ProviderSession extends Disposable {
 /**
  * Creates the HTTP client and fetches the provider's metadata, from `metadataStore` while it is
  * fresh there.
+ *
+ * @param logger receives the request trace at `-v2` and above
  */
 export async function openProviderSession(
   options: ProviderOptions,
   metadataStore?: MetadataStore,
+  logger?: Logger,
 ): Promise<ProviderSession> {
   const http = await ProviderHttp.create({
     tls: options.tls,
     requestHeaders: options.requestHeaders,
+    logger,
   });
   try {
     const documents = new ProviderDocuments(http, metadataStore);

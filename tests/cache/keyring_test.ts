@@ -155,7 +155,8 @@ keyringTest("clean deletes the data key from the keyring, and again without erro
       env: secrets.env,
     });
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stderr, /^Deleted the token cache from the keyring$/m);
+    // The keyring is mentioned only when a key was there to delete (the first run).
+    assert.equal(/^Deleted the token cache from the keyring$/m.test(result.stderr), run === 0);
     assert.doesNotMatch(result.stderr, /Could not/);
     assert.equal(await storedKey(secrets), undefined);
   }

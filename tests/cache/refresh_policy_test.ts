@@ -62,7 +62,7 @@ Deno.test("waiting for the lock ends at --authentication-timeout-sec, naming the
     assert.match(
       result.stderr,
       new RegExp(
-        `^Waiting for process ${Deno.pid} to refresh the token \\(token cache lock\\)$`,
+        `^Waiting for process ${Deno.pid}, which holds the token cache lock$`,
         "m",
       ),
     );

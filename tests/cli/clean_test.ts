@@ -13,14 +13,14 @@ function exists(path: string): Promise<boolean> {
   return Deno.stat(path).then(() => true, () => false);
 }
 
-Deno.test("clean deletes the cache directory and data key, twice without error", async () => {
+Deno.test("clean with keyring storage deletes the cache and reports the keyring", async () => {
   await using sandbox = await PluginSandbox.create();
   await sandbox.seedEntry(CLUSTER_A, TOKEN);
   await Deno.writeTextFile(`${sandbox.cacheDir}/${"0".repeat(64)}.lock`, "1\n");
   assert.ok(await exists(sandbox.dataKeyFile));
   const permissions = [...sandbox.permissions, "--allow-ffi"];
   for (let run = 0; run < 2; run++) {
-    const result = await sandbox.run(["clean"], {
+    const result = await sandbox.run(["clean", "--token-cache-storage=keyring"], {
       permissions,
       env: { ...NO_KEYRING, KUBECACHEDIR: `${sandbox.root}/kube-cache` },
     });
@@ -75,4 +75,34 @@ Deno.test("clean refuses a client id without an issuer", async () => {
   const result = await sandbox.run(["clean", "--oidc-client-id=kube"]);
   assert.equal(result.code, 1);
   assert.match(result.stderr, /^error: --oidc-client-id needs --oidc-issuer-url in clean$/m);
+});
+
+Deno.test("clean with disk storage says nothing of a keyring it never used", async () => {
+  await using sandbox = await PluginSandbox.create();
+  const permissions = [...sandbox.permissions, "--allow-ffi"];
+  for (const args of [["clean"], ["clean", "--token-cache-storage=disk"]]) {
+    await sandbox.seedEntry(CLUSTER_A, TOKEN);
+    const result = await sandbox.run(args, { permissions, env: NO_KEYRING });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr.trimEnd(), `Deleted the token cache at ${sandbox.cacheDir}`);
+    assert.equal(await exists(sandbox.cacheDir), false);
+  }
+  const verbose = await sandbox.run(["clean", "--token-cache-storage=disk", "-v1"], {
+    permissions,
+    env: NO_KEYRING,
+  });
+  assert.match(verbose.stderr, /skipped the keyring: --token-cache-storage=disk/);
+});
+
+Deno.test("clean that deletes nothing points at a near issuer", async () => {
+  await using sandbox = await PluginSandbox.create();
+  await sandbox.seedEntry(CLUSTER_A, TOKEN);
+  const result = await sandbox.run(["clean", "--oidc-issuer-url=https://a.example/"]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /^Deleted 0 token cache entries of https:\/\/a\.example\/ at /m);
+  assert.match(
+    result.stderr,
+    /^The cache has entries of https:\/\/a\.example, which differs from https:\/\/a\.example\/ only in case or a trailing slash/m,
+  );
+  assert.equal((await sandbox.cacheEntries()).length, 1);
 });

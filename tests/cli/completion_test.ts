@@ -75,17 +75,17 @@ Deno.test("__complete: commands, shells, flags of the command typed", () => {
 
 Deno.test("__complete: a flag added to the specs is completed with no other change", () => {
   const added: FlagSpec = {
-    name: "device-code-qr",
+    name: "example-added-flag",
     kind: "string",
     description: "How to show the QR code",
     choices: ["ascii", "none"],
   };
   const commands = [{ name: "status", summary: "Show", flags: [...GET_TOKEN_FLAGS, added] }];
-  assert.deepEqual(words(completeWords(["status", "--device-c"], commands, []).candidates), [
-    "--device-code-qr",
+  assert.deepEqual(words(completeWords(["status", "--example-a"], commands, []).candidates), [
+    "--example-added-flag",
   ]);
   assert.deepEqual(
-    completeWords(["status", "--device-code-qr", ""], commands, []).candidates,
+    completeWords(["status", "--example-added-flag", ""], commands, []).candidates,
     ["ascii", "none"],
   );
   assert.equal(words(completeWords(["st"], commands, []).candidates)[0], "status");

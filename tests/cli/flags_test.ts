@@ -271,7 +271,7 @@ function sampleArgument(spec: FlagSpec): string {
     case "map":
       return `--${spec.name}=key=value`;
     default:
-      return `--${spec.name}=${spec.choices?.[0] ?? "value"}`;
+      return `--${spec.name}=${spec.choices?.[0] ?? (spec.url ? "https://value" : "value")}`;
   }
 }
 

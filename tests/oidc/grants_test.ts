@@ -482,7 +482,11 @@ Deno.test("password", async (t) => {
 
 Deno.test("client-credentials", async (t) => {
   await using idp = await startTestIdp();
-  const machine = { clientId: MACHINE_CLIENT_ID, clientSecret: MACHINE_CLIENT_SECRET };
+  const machine = {
+    clientId: MACHINE_CLIENT_ID,
+    clientSecret: MACHINE_CLIENT_SECRET,
+    useAccessToken: true,
+  };
   const interaction: Interaction = { logger: new TestLogger() };
 
   await t.step("the access token, with the extra parameters in the token request", async () => {
@@ -505,16 +509,33 @@ Deno.test("client-credentials", async (t) => {
     assert.equal(request.status, 200);
     assert.equal(request.params.audience, "https://kubernetes.example");
     assert.equal(request.headers.authorization, REDACTED);
-    assert.equal(request.params.scope, undefined, "no openid scope without a user");
+    assert.equal(request.params.scope, "openid", "openid, as kubelogin requests it");
   });
 
-  await t.step("extra scopes are requested, without openid", async () => {
+  await t.step(
+    "no ID token and no --oidc-use-access-token: an error that says to add it",
+    async () => {
+      using session = await openProviderSession(
+        providerOptions(idp, { ...machine, useAccessToken: false }),
+      );
+      const error = await rejection(() =>
+        login(session, loginOptions("client-credentials"), interaction)
+      );
+      assert.ok(error instanceof UsageError, String(error));
+      assert.match(error.message, /without an ID token; add --oidc-use-access-token/);
+    },
+  );
+
+  await t.step("extra scopes are requested, with openid", async () => {
     using session = await openProviderSession(
       providerOptions(idp, { ...machine, extraScopes: ["groups"] }),
     );
     idp.clearRequests();
     await login(session, loginOptions("client-credentials"), interaction);
-    assert.equal(idp.requestsTo("/token", "client_credentials")[0].params.scope, "groups");
+    assert.equal(
+      idp.requestsTo("/token", "client_credentials")[0].params.scope,
+      "openid groups",
+    );
   });
 
   await t.step("a wrong secret is the provider's invalid_client", async () => {
@@ -550,6 +571,7 @@ Deno.test("client-credentials", async (t) => {
 function startJwtAccessTokenProvider(
   signingKey: Parameters<SignJWT["sign"]>[0],
   verifyingJwk: JWK,
+  withIdToken = false,
 ): AsyncDisposable & { issuer: string } {
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
     const url = new URL(request.url);
@@ -575,8 +597,23 @@ function startJwtAccessTokenProvider(
           .setIssuedAt()
           .setExpirationTime("20m")
           .sign(signingKey);
+        const idToken = withIdToken
+          ? await new SignJWT({})
+            .setProtectedHeader({ alg: "RS256", kid: "k1" })
+            .setIssuer(issuer)
+            .setSubject(`${MACHINE_CLIENT_ID}@clients`)
+            .setAudience(MACHINE_CLIENT_ID)
+            .setIssuedAt()
+            .setExpirationTime("30m")
+            .sign(signingKey)
+          : undefined;
         // expires_in disagrees with exp on purpose: the verified exp wins.
-        return Response.json({ access_token: accessToken, token_type: "Bearer", expires_in: 60 });
+        return Response.json({
+          access_token: accessToken,
+          token_type: "Bearer",
+          expires_in: 60,
+          ...(idToken ? { id_token: idToken } : {}),
+        });
       }
     }
     return new Response("not found", { status: 404 });
@@ -590,7 +627,11 @@ function startJwtAccessTokenProvider(
 Deno.test("client-credentials: a JWT access token is verified and its exp used", async (t) => {
   const keys = await generateKeyPair("RS256", { extractable: true });
   const other = await generateKeyPair("RS256", { extractable: true });
-  const machine = { clientId: MACHINE_CLIENT_ID, clientSecret: MACHINE_CLIENT_SECRET };
+  const machine = {
+    clientId: MACHINE_CLIENT_ID,
+    clientSecret: MACHINE_CLIENT_SECRET,
+    useAccessToken: true,
+  };
   const interaction: Interaction = { logger: new TestLogger() };
 
   await t.step("signed by the provider, for another audience: accepted", async () => {
@@ -606,6 +647,34 @@ Deno.test("client-credentials: a JWT access token is verified and its exp used",
     const claims = decodeJwtClaims(tokenSet.token);
     assert.equal(claims?.aud, "https://kubernetes.example");
     assert.equal(tokenSet.expiresAt, (claims?.exp as number) * 1000);
+  });
+
+  /** Logs in at a provider that also returns an ID token signed with `signingKey`. */
+  const loginForIdToken = async (signingKey: Parameters<SignJWT["sign"]>[0]) => {
+    await using provider = startJwtAccessTokenProvider(
+      signingKey,
+      await exportJWK(keys.publicKey),
+      true,
+    );
+    using session = await openProviderSession({
+      ...providerOptions(provider),
+      ...machine,
+      useAccessToken: false,
+    });
+    return await login(session, loginOptions("client-credentials"), interaction);
+  };
+
+  await t.step("an ID token in the answer is the credential without the flag", async () => {
+    const tokenSet = await loginForIdToken(keys.privateKey);
+    const claims = decodeJwtClaims(tokenSet.token);
+    assert.equal(claims?.aud, MACHINE_CLIENT_ID, "the ID token, not the access token");
+    assert.equal(tokenSet.expiresAt, (claims?.exp as number) * 1000);
+  });
+
+  await t.step("an ID token from a key the provider does not publish: refused", async () => {
+    const error = await rejection(() => loginForIdToken(other.privateKey));
+    assert.ok(error instanceof TokenVerificationError, String(error));
+    assert.match(error.message, /ID token/);
   });
 
   await t.step("signed by a key the provider does not publish: refused", async () => {

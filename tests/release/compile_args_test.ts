@@ -42,7 +42,8 @@ Deno.test("compile --issuer: the install line's grants, scoped to the issuer and
     "--allow-net=auth.example.com,127.0.0.1,localhost,[::1]",
     "--allow-read=/home/alice/.kube/cache,/home/alice/.config/together-kubelogin",
     "--allow-write=/home/alice/.kube/cache,/home/alice/.config/together-kubelogin",
-    "--allow-env=HOME,KUBECACHEDIR,XDG_CONFIG_HOME,KUBERNETES_EXEC_INFO,OIDC_CLIENT_SECRET",
+    "--allow-env=HOME,KUBECACHEDIR,XDG_CONFIG_HOME,KUBERNETES_EXEC_INFO,OIDC_CLIENT_SECRET," +
+    "BROWSER,DISPLAY,WAYLAND_DISPLAY,SSH_CONNECTION",
     "--allow-run=xdg-open",
   ]);
   const command = compileCommand(options, LINUX_X64, "/out/kubectl-together_login");
@@ -88,7 +89,8 @@ Deno.test("compile --issuer: per-OS homes, openers and environment", () => {
   );
   assert.equal(
     windows[3],
-    "--allow-env=USERPROFILE,KUBECACHEDIR,APPDATA,KUBERNETES_EXEC_INFO,OIDC_CLIENT_SECRET",
+    "--allow-env=USERPROFILE,KUBECACHEDIR,APPDATA,KUBERNETES_EXEC_INFO,OIDC_CLIENT_SECRET," +
+      "BROWSER,DISPLAY,WAYLAND_DISPLAY,SSH_CONNECTION",
   );
   assert.equal(windows.at(-1), "--allow-run=rundll32");
   assert.deepEqual(permissionFlags(options, LINUX_ARM64).at(-1), "--allow-run=xdg-open");
@@ -113,7 +115,7 @@ Deno.test("compile without --issuer: the broad binary", () => {
     "--allow-read",
     "--allow-write",
     "--allow-env=HOME,KUBECACHEDIR,XDG_CONFIG_HOME,KUBERNETES_EXEC_INFO,OIDC_CLIENT_SECRET," +
-    "USERPROFILE,APPDATA,KUBECONFIG",
+    "BROWSER,DISPLAY,WAYLAND_DISPLAY,SSH_CONNECTION,USERPROFILE,APPDATA,KUBECONFIG",
     "--allow-run",
     "--allow-ffi",
   ]);

@@ -40,6 +40,7 @@ import Provider, {
 } from "oidc-provider";
 import { exportJWK, generateKeyPair, type JWK } from "jose";
 import { MetadataControl, type MetadataControls } from "./idp/metadata.ts";
+import { registerTokenExchangeGrant, TOKEN_EXCHANGE_GRANT_TYPE } from "./idp/token_exchange.ts";
 
 /** A user of the test provider; `sub` is the username. */
 export interface TestUser {
@@ -601,7 +602,7 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
         client_secret: MACHINE_CLIENT_SECRET,
         token_endpoint_auth_method: "client_secret_basic",
         redirect_uris: [],
-        grant_types: ["client_credentials"],
+        grant_types: ["client_credentials", TOKEN_EXCHANGE_GRANT_TYPE],
         response_types: [],
       },
       ...options.extraClients ?? [],
@@ -684,6 +685,7 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
 
   options.configure?.(configuration);
   const provider = new Provider(issuer, configuration);
+  registerTokenExchangeGrant(provider);
   // The front passes the public scheme and host on; URLs the provider builds must use them.
   provider.proxy = true;
   allowLoopbackRedirects(provider);
