@@ -1,7 +1,7 @@
 /**
  * The `logout` use case for one cached entry: revoke its tokens at the provider (RFC 7009) when
  * the provider offers revocation, then delete the entry whatever the provider said, so a logout
- * never leaves a usable token on this machine.
+ * never leaves a usable token on this machine. A missing Deno grant stops it before either step.
  *
  * @module
  */
