@@ -1,7 +1,7 @@
 /**
  * The `logout` use case for one cached entry: revoke its tokens at the provider (RFC 7009) when
  * the provider offers revocation, then delete the entry whatever the provider said, so a logout
- * never leaves a usable token on this machine.
+ * never leaves a usable token on this machine. A missing Deno grant stops it before either step.
  *
  * @module
  */
@@ -10,6 +10,8 @@ import type { CacheEntry } from "./cache/entries.ts";
 import { lockFilePath } from "./cache/lock.ts";
 import { dirnameOf } from "./path.ts";
 import { openProviderSession, type ProviderOptions } from "./oidc/provider.ts";
+import { PermissionError } from "./errors.ts";
+import { requirePermission } from "./permissions.ts";
 import { type RevocableTokenType, revokeToken } from "./oidc/revoke.ts";
 
 /** What happened at the provider. */
@@ -42,6 +44,12 @@ export async function logoutEntry(
   provider: ProviderOptions | undefined,
   accessTokenHeld: boolean,
 ): Promise<LogoutResult> {
+  // Checked before revoking: a logout that revoked but could not delete would leave a dead entry.
+  const directory = dirnameOf(entry.path);
+  requirePermission(
+    { name: "write", path: directory },
+    `delete the token cache entry in ${directory}`,
+  );
   const revocation = provider
     ? await revokeEntry(entry, provider, accessTokenHeld)
     : { kind: "unknown-provider" as const };
@@ -81,6 +89,9 @@ async function revokeEntry(
     }
     return { kind: "revoked", tokens: revoked, endpoint };
   } catch (error) {
+    // A missing grant is the user's to fix, not the provider's failure: stop before deleting, so
+    // the refresh token can still be revoked once the grant is added.
+    if (error instanceof PermissionError || error instanceof Deno.errors.NotCapable) throw error;
     const reason = error instanceof Error ? error.message : String(error);
     return { kind: "failed", reason, tokens: revoked };
   }

@@ -7,6 +7,7 @@
  */
 
 import type { TokenSet } from "../token_set.ts";
+import { PermissionError } from "../errors.ts";
 import type { DataKeyStore } from "./data_key.ts";
 import { EncryptedFileCache, type EntryOwner } from "./encrypted_file.ts";
 
@@ -73,6 +74,10 @@ export async function listCacheEntries(
       try {
         read = await cache.read(keyId);
       } catch (error) {
+        // A grant the user left out is theirs to add, not a reason this entry is unreadable.
+        if (error instanceof Deno.errors.NotCapable || error instanceof PermissionError) {
+          throw error;
+        }
         reasons.push(`${storage}: ${error instanceof Error ? error.message : String(error)}`);
         continue;
       }

@@ -39,6 +39,7 @@ export async function checkKubeconfig(input: KubeconfigCheckInput): Promise<Chec
   const results: CheckResult[] = [];
   let anyFile = false;
   let anyUser = false;
+  let unread = false;
   for (const file of input.files) {
     let document: YamlMap;
     try {
@@ -48,6 +49,7 @@ export async function checkKubeconfig(input: KubeconfigCheckInput): Promise<Chec
       document = parseYaml(file, text);
     } catch (error) {
       if (error instanceof Deno.errors.NotCapable) {
+        unread = true;
         results.push({
           name: "kubeconfig",
           status: "skip",
@@ -73,6 +75,8 @@ export async function checkKubeconfig(input: KubeconfigCheckInput): Promise<Chec
       results.push(await checkUser(input, file, String(entry.name), entry.user.exec, pluginArgs));
     }
   }
+  // A file that could not be read may hold a kubeconfig and plugin users: say nothing of either.
+  if (unread) return results;
   if (!anyFile) {
     results.push({
       name: "kubeconfig",
@@ -144,8 +148,10 @@ async function checkUser(
     ? [command, PLUGIN_BINARY]
     : [command];
   const found: string[] = [];
+  const unsearched: string[] = [];
   for (const program of programs) {
     const location = await findExecutable(program, input.path);
+    if (location === undefined) unsearched.push(program);
     if (location === null) {
       problems.push([
         `${program} is not on PATH`,
@@ -163,13 +169,28 @@ async function checkUser(
   }
   const onPath = input.path === undefined
     ? "PATH not searched (run doctor with --allow-env=PATH and --allow-read)"
-    : found.join(" and ");
+    : [
+      ...found,
+      ...unsearched.map((program) =>
+        `${program} not looked for (run doctor with --allow-read=${
+          /[\\/]/.test(program) ? program : unreadableDirectories(input.path!)
+        })`
+      ),
+    ].join(" and ");
   return pass(
     name,
     `${where}: ${String(apiVersion)}, interactiveMode ${
       String(mode ?? "(default)")
     }, args parse, ${onPath}`,
   );
+}
+
+/** The `PATH` directories this process may not read, as one `--allow-read` value. */
+function unreadableDirectories(path: string): string {
+  const separator = Deno.build.os === "windows" ? ";" : ":";
+  return path.split(separator).filter(Boolean).filter((directory) =>
+    Deno.permissions.querySync({ name: "read", path: directory }).state !== "granted"
+  ).join(",");
 }
 
 /**

@@ -68,9 +68,13 @@ export async function checkCacheDirectory(directory: string): Promise<CheckResul
         detail: `${directory} does not exist yet; the first login creates it (mode 0700)`,
       };
     }
+    // Deno's own wording names no directory a user can grant; the fix below does.
+    const reason = error instanceof Deno.errors.NotCapable
+      ? "this process may not read it"
+      : reasonOf(error);
     return fail(
       name,
-      `cannot inspect ${directory}: ${reasonOf(error)}`,
+      `cannot inspect ${directory}: ${reason}`,
       `run with --allow-read=${directory}`,
     );
   }

@@ -5,98 +5,24 @@
  */
 
 import assert from "node:assert/strict";
-import { startTestIdp, type TestIdp } from "../support/idp.ts";
+import { startTestIdp } from "../support/idp.ts";
+import { withRevocation } from "../support/idp/extensions.ts";
 import { expireEntry, getTokenArgs, runWithLogin, tokenOf } from "../support/login.ts";
-import { type PluginResult, PluginSandbox } from "../support/plugin.ts";
+import {
+  assertNamesFlag,
+  cacheDirectories,
+  cacheGrants,
+  eachWithoutOne,
+  envWithout,
+  flagOf,
+  type Grant,
+  grantsFor,
+  permissionFlags,
+  SETS,
+} from "../support/permission_sets.ts";
+import { PluginSandbox } from "../support/plugin.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
-const CONFIG = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`));
-const SETS: Record<string, { env: string[] }> = CONFIG.permissions;
-
-/** One grant: a kind and its scope. */
-interface Grant {
-  kind: "env" | "read" | "write" | "net";
-  values: string[];
-}
-
-/** The command's set from deno.json plus the user's grants, as docs/permissions.md lists them. */
-function grantsFor(set: string, userGrants: Grant[]): Grant[] {
-  return [
-    ...SETS[set].env.map((name) => ({ kind: "env" as const, values: [name] })),
-    ...userGrants,
-  ];
-}
-
-/**
- * `deno run` flags for the grants: the env part through `-P=<set>` of a config holding exactly
- * those variables (deno.json itself when none is left out), the rest as flags.
- */
-async function permissionFlags(dir: string, set: string, grants: Grant[]): Promise<string[]> {
-  const env = grants.filter((grant) => grant.kind === "env").flatMap((grant) => grant.values);
-  let config = `${ROOT}deno.json`;
-  if (env.length !== SETS[set].env.length) {
-    config = `${dir}/deno.json`;
-    const permissions = { ...SETS, [set]: { ...SETS[set], env } };
-    await Deno.writeTextFile(config, JSON.stringify({ ...CONFIG, permissions }));
-  }
-  const flags = ["--no-prompt", "--quiet", "--config", config, `--permission-set=${set}`];
-  for (const kind of ["read", "write", "net"] as const) {
-    const values = grants.filter((grant) => grant.kind === kind).flatMap((grant) => grant.values);
-    if (values.length > 0) flags.push(`--allow-${kind}=${values.join(",")}`);
-  }
-  return flags;
-}
-
-/** Asserts a failed run said, in one line, which flag to add for the grant. */
-function assertNamesFlag(result: PluginResult, grant: Grant): void {
-  assert.notEqual(result.code, 0, `ran without ${grant.kind} ${grant.values}`);
-  // The error is one line, the last; only setup's "Authentication in progress..." may precede it.
-  const lines = result.stderr.trim().split("\n");
-  const errors = lines.filter((line) => line.startsWith("error"));
-  assert.equal(errors.length, 1, `not one error line without ${grant.kind}:\n${result.stderr}`);
-  assert.equal(lines.at(-1), errors[0]);
-  assert.ok(lines.length === 1 || lines[0] === "Authentication in progress...", result.stderr);
-  const flag = grant.kind === "env" ? `--allow-env=${grant.values[0]}` : `--allow-${grant.kind}`;
-  assert.match(errors[0], /^error: permission denied: .+; run with --allow-/);
-  assert.ok(errors[0].includes(flag), `${errors[0]} does not name ${flag}`);
-  // A grant to add is a directory, never one hashed cache entry.
-  assert.doesNotMatch(errors[0], /[0-9a-f]{64}/);
-  assert.equal(result.stdout, "");
-}
-
-/**
- * Runs the command once per grant left out, checking the message each time. `HOME` is read only
- * for the default locations, so its run has `KUBECACHEDIR` and `XDG_CONFIG_HOME` empty, as on a
- * machine that does not set them.
- */
-async function eachWithoutOne(
-  sandbox: PluginSandbox,
-  set: string,
-  grants: Grant[],
-  run: (permissions: string[], env: Record<string, string>) => Promise<PluginResult>,
-): Promise<void> {
-  for (const grant of grants) {
-    const rest = grants.filter((other) => other !== grant);
-    const env: Record<string, string> = grant.kind === "env" && grant.values[0] === "HOME"
-      ? { KUBECACHEDIR: "", XDG_CONFIG_HOME: "" }
-      : {};
-    assertNamesFlag(await run(await permissionFlags(sandbox.root, set, rest), env), grant);
-  }
-}
-
-/** The cache and key directories README grants, made as a user's machine has their parents. */
-async function cacheGrants(sandbox: PluginSandbox, idp?: TestIdp): Promise<Grant[]> {
-  const kubeCache = sandbox.env.KUBECACHEDIR;
-  const keyDir = `${sandbox.env.XDG_CONFIG_HOME}/together-kubelogin`;
-  await Deno.mkdir(kubeCache, { recursive: true });
-  await Deno.mkdir(sandbox.env.XDG_CONFIG_HOME, { recursive: true });
-  const grants: Grant[] = [
-    { kind: "read", values: [kubeCache, keyDir] },
-    { kind: "write", values: [kubeCache, keyDir] },
-  ];
-  if (idp) grants.push({ kind: "net", values: [new URL(idp.issuer).hostname] });
-  return grants;
-}
 
 Deno.test("permission sets: get-token under -P=get-token and the user's grants", async () => {
   await using idp = await startTestIdp();
@@ -199,10 +125,157 @@ Deno.test("permission sets: standalone under -P=standalone and the kubeconfig's 
   });
 });
 
+Deno.test("permission sets: status under -P=status and read access to the cache", async () => {
+  await using idp = await startTestIdp();
+  await using sandbox = await PluginSandbox.create();
+  const args = getTokenArgs(idp);
+  tokenOf(await runWithLogin(sandbox, args));
+  // status only reads; with provider flags it finds the entry as get-token would (the secret
+  // variable is part of the cache key).
+  const { kubeCache, keyDir } = await cacheDirectories(sandbox);
+  const grants = grantsFor("status", [
+    { kind: "read", values: [kubeCache] },
+    { kind: "read", values: [keyDir] },
+  ]);
+  const status = ["status", ...args.slice(1)];
+  const permissions = await permissionFlags(sandbox.root, "status", grants);
+  const result = await sandbox.run(status, { permissions });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /^ {2}subject: +alice$/m);
+  await eachWithoutOne(sandbox, "status", grants, (without, env) => {
+    return sandbox.run(status, { permissions: without, env });
+  });
+});
+
+Deno.test("permission sets: logout under -P=logout revokes; without a grant nothing is lost", async () => {
+  await using idp = await startTestIdp(withRevocation());
+  await using sandbox = await PluginSandbox.create();
+  const args = getTokenArgs(idp);
+  tokenOf(await runWithLogin(sandbox, args));
+  const { kubeCache, keyDir } = await cacheDirectories(sandbox);
+  const grants = grantsFor("logout", [
+    { kind: "read", values: [kubeCache] },
+    { kind: "read", values: [keyDir] },
+    { kind: "write", values: [kubeCache] },
+    { kind: "net", values: [new URL(idp.issuer).hostname] },
+  ]);
+  const logout = ["logout", ...args.slice(1)];
+  // Each grant left out stops logout before it revokes or deletes anything, so the refresh token
+  // can still be revoked once the grant is added.
+  const entries = await sandbox.cacheEntries();
+  idp.clearRequests();
+  await eachWithoutOne(sandbox, "logout", grants, (without, env) => {
+    return sandbox.run(logout, { permissions: without, env });
+  });
+  assert.deepEqual(await sandbox.cacheEntries(), entries);
+  assert.equal(idp.requestsTo("/token/revocation").length, 0);
+
+  const permissions = await permissionFlags(sandbox.root, "logout", grants);
+  const result = await sandbox.run(logout, { permissions });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /^Revoked the refresh token at /m);
+  assert.equal(idp.requestsTo("/token/revocation")[0]?.status, 200);
+  assert.deepEqual(await sandbox.cacheEntries(), []);
+});
+
+Deno.test("permission sets: doctor under -P=doctor checks everything; each grant's absence is named", async () => {
+  await using idp = await startTestIdp();
+  await using sandbox = await PluginSandbox.create();
+  const args = getTokenArgs(idp);
+  tokenOf(await runWithLogin(sandbox, args));
+  // kubectl and the plugin on PATH, and a kubeconfig whose user runs the plugin.
+  const bin = `${sandbox.root}/bin`;
+  await Deno.mkdir(bin);
+  for (const name of ["kubectl", "kubectl-together_login"]) {
+    await Deno.writeTextFile(`${bin}/${name}`, "#!/bin/sh\n", { mode: 0o755 });
+  }
+  const kubeconfig = `${sandbox.root}/kubeconfig`;
+  const exec = {
+    apiVersion: "client.authentication.k8s.io/v1",
+    command: "kubectl",
+    interactiveMode: "IfAvailable",
+    args: ["together-login", ...args],
+  };
+  await Deno.writeTextFile(
+    kubeconfig,
+    JSON.stringify({ users: [{ name: "oidc", user: { exec } }] }),
+  );
+  const { kubeCache, keyDir } = await cacheDirectories(sandbox);
+  // doctor checks that this process holds what get-token needs: get-token's grants, and those of
+  // its own checks.
+  const grants = grantsFor("doctor", [
+    { kind: "read", values: [kubeCache] },
+    { kind: "read", values: [keyDir] },
+    { kind: "read", values: [kubeconfig] },
+    { kind: "read", values: [bin] },
+    { kind: "write", values: [kubeCache, keyDir] },
+    { kind: "net", values: [new URL(idp.issuer).hostname] },
+  ]);
+  const doctor = ["doctor", ...args.slice(1)];
+  const run = async (grantsOfRun: Grant[], env: Record<string, string> = {}) => {
+    const permissions = await permissionFlags(sandbox.root, "doctor", grantsOfRun);
+    return await sandbox.run(doctor, {
+      permissions,
+      env: { KUBECONFIG: kubeconfig, PATH: bin, ...env },
+    });
+  };
+  const full = await run(grants);
+  assert.equal(full.code, 0, `${full.stdout}\n${full.stderr}`);
+  assert.match(full.stdout, /^PASS {2}permissions: /m);
+  assert.match(full.stdout, /^PASS {2}cache directory: .* has mode 700 and is yours$/m);
+  assert.match(
+    full.stdout,
+    /^PASS {2}kubeconfig user oidc: .*\/bin\/kubectl and .*\/bin\/kubectl-together_login$/m,
+  );
+  assert.doesNotMatch(full.stdout, /^(FAIL|SKIP)/m);
+  assert.doesNotMatch(full.stdout, /--allow-/);
+
+  // What doctor itself reads to find the cache stops it with one line; a grant get-token needs
+  // fails a check that names it; a grant only doctor's own checks use makes them say what they
+  // skipped and which flag would complete them (exit 0).
+  const stops = ["HOME", "KUBECACHEDIR", "XDG_CONFIG_HOME", "OIDC_CLIENT_SECRET"];
+  const optional = ["KUBECONFIG", "PATH", "uid", kubeconfig, bin];
+  for (const grant of grants) {
+    const rest = grants.filter((other) => other !== grant);
+    const result = await run(rest, envWithout(grant));
+    const flag = flagOf(grant);
+    if (stops.includes(grant.values[0])) {
+      assertNamesFlag(result, grant);
+      continue;
+    }
+    // A kubeconfig that could not be read is not reported missing.
+    assert.doesNotMatch(result.stdout, /^INFO {2}kubeconfig: no /m);
+    const named = result.stdout.split("\n").filter((line) => line.includes(flag));
+    const scope = grant.kind === "read" || grant.kind === "net" ? grant.values[0] : "";
+    assert.ok(
+      named.some((line) => line.includes(scope)),
+      `no line names ${flag}:\n${result.stdout}`,
+    );
+    if (optional.includes(grant.values[0])) {
+      assert.equal(result.code, 0, `without ${flag}:\n${result.stdout}${result.stderr}`);
+      assert.ok(named.every((line) => /^(SKIP|PASS) /.test(line)), result.stdout);
+    } else {
+      assert.equal(result.code, 1, `without ${flag}:\n${result.stdout}`);
+      assert.ok(named.some((line) => line.startsWith("FAIL  ")), result.stdout);
+      assert.match(result.stderr, /^error: \d+ of \d+ checks failed$/);
+    }
+  }
+});
+
 Deno.test("permission sets: every command's set is in deno.json and docs/permissions.md", async () => {
   const doc = await Deno.readTextFile(`${ROOT}docs/permissions.md`);
-  for (const [set, { env }] of Object.entries(SETS)) {
+  for (const [set, { env, sys }] of Object.entries(SETS)) {
     assert.match(doc, new RegExp(`-P=${set}\\b`), `docs/permissions.md lacks -P=${set}`);
     for (const name of env) assert.ok(doc.includes(name), `docs/permissions.md lacks ${name}`);
+    for (const kind of sys ?? []) {
+      assert.ok(doc.includes(`--allow-sys=${kind}`), `docs/permissions.md lacks sys ${kind}`);
+    }
+  }
+  // Every command the program has (but help and version) has its set.
+  const program = await Deno.readTextFile(`${ROOT}cli/program.ts`);
+  const commands = [...program.matchAll(/^ {4}name: "([a-z-]+)",\n {4}summary: /gm)];
+  assert.ok(commands.length >= 6, "cli/program.ts's command list changed shape");
+  for (const [, name] of commands) {
+    assert.ok(name in SETS, `deno.json has no permission set for ${name}`);
   }
 });

@@ -179,7 +179,10 @@ Deno.test("logout with --oidc-use-access-token revokes the access token too", as
 
 Deno.test("status reports an entry no key opens, and logout leaves it", async () => {
   await using sandbox = await PluginSandbox.create();
-  await sandbox.seedEntry(["--oidc-issuer-url=https://a.example", "--oidc-client-id=kube"], {
+  const keyId = await sandbox.seedEntry([
+    "--oidc-issuer-url=https://a.example",
+    "--oidc-client-id=kube",
+  ], {
     token: "a.b.c",
     expiresAt: Date.now() + 60_000,
   });
@@ -198,10 +201,28 @@ Deno.test("status reports an entry no key opens, and logout leaves it", async ()
   assert.equal(doc.unreadable[0].path, foreign);
   assert.match(doc.unreadable[0].reason, /^disk: undecryptable .*the keyring was not tried/);
 
-  // The sandbox's --allow-net covers only loopback: the revocation attempt stops at the permission.
+  // The sandbox's --allow-net covers only loopback: logout stops at the missing grant with one
+  // line, before it revokes or deletes anything.
+  const denied = await sandbox.run(["logout"]);
+  assert.equal(denied.code, 1);
+  assert.match(
+    denied.stderr,
+    /^error: permission denied: .*; run with --allow-net=a\.example:443$/,
+  );
+  assert.deepEqual(await sandbox.cacheEntries(), [keyId, "b".repeat(64)].sort());
+
+  // A provider that cannot be reached: the entry is deleted all the same; the foreign one is left.
+  await Deno.remove(`${sandbox.cacheDir}/${keyId}`);
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const closed = `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`;
+  listener.close();
+  await sandbox.seedEntry([`--oidc-issuer-url=${closed}`, "--oidc-client-id=kube"], {
+    token: "a.b.c",
+    expiresAt: Date.now() + 60_000,
+  });
   const logout = await sandbox.run(["logout"]);
   assert.equal(logout.code, 0, logout.stderr);
-  assert.match(logout.stderr, /^Could not revoke at https:\/\/a\.example: permission denied/m);
+  assert.match(logout.stderr, new RegExp(`^Could not revoke at ${closed}: `, "m"));
   assert.match(logout.stderr, new RegExp(`^Left ${foreign}: no available key decrypts it`, "m"));
   assert.deepEqual(await sandbox.cacheEntries(), ["b".repeat(64)]);
 });

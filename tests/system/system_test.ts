@@ -1,6 +1,7 @@
 /**
- * The whole system as a person uses it: the real kubectl runs the plugin from `PATH` (installed
- * with the README's scoped permissions) through a kubeconfig written as the setup guide says,
+ * The whole system as a person uses it: the real kubectl runs the plugin from `PATH` (a shim like
+ * the one `deno install` writes, with README's scoped permissions; README's install line itself is
+ * tests/install/install_test.ts's) through a kubeconfig written as the setup guide says,
  * against the HTTPS API server double, and the login happens in Debian's Chromium at the test
  * identity provider. The scenarios run in order on one cache, each asserting what kubectl printed,
  * whether the browser opened, and what the provider and the API server saw.
