@@ -109,7 +109,10 @@ async function narrowScenario(t: Deno.TestContext, install: Installer): Promise<
     const result = await client.kubectl(["together-login", "--version"], { env });
     assertKubectlSucceeded(result);
     const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
-    assert.equal(result.stdout.trim(), config.version);
+    assert.match(
+      result.stdout.trim(),
+      new RegExp(`^together-kubelogin version ${config.version} `),
+    );
   });
 
   await t.step("a login through kubectl, then a cache hit", async () => {

@@ -32,6 +32,9 @@ export function withDirectoryErrors(store: TokenStore, directory: string): Token
     delete: (keyId) => guard(() => store.delete(keyId)),
     prepare: () => guard(() => store.prepare()),
     lock: (keyId, options) => guard(() => store.lock(keyId, options)),
+    // The metadata documents go through the same directory; its failures surface on their reads
+    // and writes, which the metadata cache already treats as misses.
+    metadata: store.metadata?.bind(store),
   };
 }
 

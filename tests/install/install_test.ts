@@ -225,7 +225,10 @@ Deno.test({
     ]);
     const stderr = new TextDecoder().decode(failed.stderr);
     assert.notEqual(failed.code, 0);
-    assert.match(stderr, /^error: could not reach http:\/\/127\.0\.0\.1:9\b.*\n$/);
+    assert.match(
+      stderr,
+      /^error: discovery \(GET http:\/\/127\.0\.0\.1:9\/\S+\) failed: could not reach http:\/\/127\.0\.0\.1:9\b.*\n$/,
+    );
     assert.doesNotMatch(stderr, DENO_DIAGNOSTIC);
   },
 });

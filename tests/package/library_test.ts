@@ -29,7 +29,8 @@ Deno.test("library: getToken logs in once, then answers from the cache", async (
         clientSecret: MACHINE_CLIENT_SECRET,
         extraScopes: [],
         pkceMethod: "auto",
-        useAccessToken: false,
+        // The test provider's client credentials grant answers with an access token only.
+        useAccessToken: true,
         requestHeaders: {},
         tls: {
           certificateAuthorities: [],
