@@ -10,12 +10,21 @@
  */
 
 import { PluginSandbox } from "../tests/support/plugin.ts";
-import { MOD_TS } from "../tests/support/plugin.ts";
 import { secretServiceAvailability, startSecretService } from "../tests/support/secret_service.ts";
 import { seedKeyringEntry, withBusPermissions } from "../tests/support/keyring.ts";
 import { medianTimes, peakMemoryKiB, type Subject } from "./measure.ts";
 
 const EMPTY_TS = new URL("./empty.ts", import.meta.url).pathname;
+/** The installed entry (README's line), whose cache hit loads only the cache-hit modules. */
+const PLUGIN_TS = new URL("../plugin.ts", import.meta.url).pathname;
+const CHECKOUT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+/** How README's line runs it; the baseline is started the same way. */
+const INSTALLED_FLAGS = [
+  "--quiet",
+  "--unstable-lazy-dynamic-imports",
+  "--config",
+  new URL("../deno.json", import.meta.url).pathname,
+];
 const TOKEN = { token: "a.b.c", expiresAt: Date.now() + 3_600_000 };
 const ARGS = ["get-token", "--oidc-issuer-url=https://issuer.invalid", "--oidc-client-id=bench"];
 
@@ -34,14 +43,22 @@ export async function benchKeyringHit(runs: number): Promise<void> {
   const run = (name: string, permissions: string[], storage: string): Subject => ({
     name,
     command: Deno.execPath(),
-    args: ["run", ...permissions, MOD_TS, ...ARGS, `--token-cache-storage=${storage}`],
+    args: [
+      "run",
+      ...INSTALLED_FLAGS,
+      // README's checkout line grants reading the checkout, whose modules load lazily.
+      ...permissions.map((flag) => flag.startsWith("--allow-read=") ? `${flag},${CHECKOUT}` : flag),
+      PLUGIN_TS,
+      ...ARGS,
+      `--token-cache-storage=${storage}`,
+    ],
     env,
   });
   const subjects: Subject[] = [
     {
       name: "empty deno run",
       command: Deno.execPath(),
-      args: ["run", "--no-prompt", EMPTY_TS],
+      args: ["run", ...INSTALLED_FLAGS, "--no-prompt", EMPTY_TS],
       env,
     },
     run("get-token cache hit, disk", sandbox.permissions, "disk"),

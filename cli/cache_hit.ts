@@ -1,15 +1,16 @@
 /**
  * The cache-hit path of `get-token`, which kubectl runs before every command: parse the flags,
  * read the entry, print the ExecCredential. Its static imports are the only modules `deno run`
- * loads for a cache hit from `plugin.ts`, so it imports no CLI library, no login code, no keyring
- * store and no module with an analysable `import()` of those. Anything it does not handle (another
- * command, verbose logging, `--force-refresh`, keyring or no storage, a miss, any error) it
- * declines, and the full program answers, reporting errors the usual way.
+ * loads for a cache hit from `plugin.ts`, so it imports no CLI library, no login code and no
+ * module with an analysable `import()` of those; the keyring store is imported only for keyring
+ * storage. Anything it does not handle (another command, verbose logging, `--force-refresh`, no
+ * storage, a miss, any error) it declines, and the full program answers, reporting errors the
+ * usual way.
  *
  * @module
  */
 
-import { FileDataKeyStore } from "../lib/cache/data_key.ts";
+import { type DataKeyStore, FileDataKeyStore } from "../lib/cache/data_key.ts";
 import { EncryptedFileCache } from "../lib/cache/encrypted_file.ts";
 import { cacheKeyId } from "../lib/cache/key.ts";
 import { cacheKeyInputOf } from "../lib/get_token_key.ts";
@@ -20,6 +21,7 @@ import { parseFlagsFast } from "./fast_args.ts";
 import { GET_TOKEN_FLAGS } from "./flags.ts";
 import { writeStdout } from "./logger.ts";
 import { FlagReader, getTokenOptions } from "./options.ts";
+import type { TokenCacheOptions } from "../lib/cache/token_store.ts";
 
 /**
  * Prints the ExecCredential of a valid cached token for a plain `get-token` command line.
@@ -34,16 +36,24 @@ export async function answerFromCache(args: readonly string[]): Promise<boolean>
   // `-v1` and up log each step, which the full program does.
   if (flags.int("v", 0) > 0) return false;
   const options = getTokenOptions(flags);
-  if (options.forceRefresh || options.cache.storage !== "disk") return false;
+  if (options.forceRefresh || options.cache.storage === "none") return false;
   const keyId = await cacheKeyId(cacheKeyInputOf(options));
-  const cache = new EncryptedFileCache(
-    options.cache.directory,
-    new FileDataKeyStore(options.cache.dataKeyFile),
-  );
+  const cache = new EncryptedFileCache(options.cache.directory, await dataKeyStore(options.cache));
   const read = await cache.read(keyId);
   if (!read.hit || isExpired(read.tokenSet)) return false;
   const execInfo = parseExecInfo(readEnv("KUBERNETES_EXEC_INFO"));
   const { token, expiresAt } = read.tokenSet;
   writeStdout(`${JSON.stringify(buildExecCredential(execInfo, token, expiresAt))}\n`);
   return true;
+}
+
+/**
+ * The data key's store for the storage in use. The keyring store is imported only for keyring
+ * storage, so a disk hit loads none of it; on Linux it reads the key over the session bus, which
+ * loads no native binding either (docs/performance.md, "Keyring storage").
+ */
+async function dataKeyStore(cache: TokenCacheOptions): Promise<DataKeyStore> {
+  if (cache.storage === "disk") return new FileDataKeyStore(cache.dataKeyFile);
+  const { KeyringDataKeyStore } = await import("../lib/cache/keyring.ts");
+  return new KeyringDataKeyStore();
 }
