@@ -12,7 +12,7 @@ import { cacheKeyId } from "../lib/cache/key.ts";
 import type { AuthenticateInput, AuthenticateResult } from "../lib/authenticate.ts";
 import { cacheKeyInputOf, type GetTokenOptions, getTokenWith } from "../lib/get_token.ts";
 import type { TokenSet } from "../lib/token_set.ts";
-import { startTestIdp } from "./support/idp.ts";
+import { startTestIdp, type TestIdp } from "./support/idp.ts";
 import {
   browserInteraction,
   FakeClock,
@@ -39,22 +39,25 @@ function keyIdOf(options: GetTokenOptions): Promise<string> {
   return cacheKeyId(cacheKeyInputOf(options));
 }
 
-/** Logs in through the browser; the fake clock stands at the start, where the token is valid. */
-async function firstLogin(options: GetTokenOptions, clock: FakeClock): Promise<TokenSet> {
+/**
+ * Logs in through the browser with `get-token`'s options for the provider and a fake clock,
+ * which stands at the start, where the token is valid.
+ */
+async function loggedIn(idp: TestIdp, directory: string) {
+  const clock = new FakeClock();
+  const options = getTokenOptionsFor(idp.issuer, directory);
   const interaction = browserInteraction();
   const { tokenSet, source } = await getTokenWith(options, interaction, { now: clock.now });
   assert.equal(source, "login");
   assert.equal(interaction.opened.length, 1);
   assert.match(interaction.opened[0], /^https?:\/\/localhost:\d+\/login\/[\w-]{43}$/);
-  return tokenSet;
+  return { clock, options, first: tokenSet };
 }
 
 Deno.test("a valid cached token is used until the clock passes its expiry, then refreshed without a browser", async () => {
   await using idp = await startTestIdp({ idTokenTtlSec: 11 });
   await withCacheDir(async (directory) => {
-    const clock = new FakeClock();
-    const options = getTokenOptionsFor(idp.issuer, directory);
-    const first = await firstLogin(options, clock);
+    const { clock, options, first } = await loggedIn(idp, directory);
 
     idp.clearRequests();
     const hit = await getTokenWith(options, browserInteraction(), { now: clock.now });
@@ -78,9 +81,7 @@ Deno.test("a valid cached token is used until the clock passes its expiry, then 
 Deno.test("a rejected refresh token leads to a new browser login", async () => {
   await using idp = await startTestIdp({ idTokenTtlSec: 11 });
   await withCacheDir(async (directory) => {
-    const clock = new FakeClock();
-    const options = getTokenOptionsFor(idp.issuer, directory);
-    await firstLogin(options, clock);
+    const { clock, options } = await loggedIn(idp, directory);
     clock.advance(PAST_EXPIRY_MS);
     idp.setIdTokenTtl(3600);
     idp.revokeRefreshTokens();
@@ -99,9 +100,7 @@ Deno.test("a rejected refresh token leads to a new browser login", async () => {
 Deno.test("a provider outage during refresh is an error and keeps the cache", async () => {
   await using idp = await startTestIdp({ idTokenTtlSec: 11 });
   await withCacheDir(async (directory) => {
-    const clock = new FakeClock();
-    const options = getTokenOptionsFor(idp.issuer, directory);
-    await firstLogin(options, clock);
+    const { clock, options } = await loggedIn(idp, directory);
     const entry = `${directory}/${await keyIdOf(options)}`;
     const before = await Deno.readFile(entry);
     clock.advance(PAST_EXPIRY_MS);
