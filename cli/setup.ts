@@ -119,7 +119,7 @@ export async function runSetup(parsed: ParsedFlags): Promise<void> {
   noteCompatibilityFlags(flags, logger);
   const options = getTokenOptions(flags);
   const kubeconfigWriter = await prepareKubeconfigWrite(flags);
-  const store = openTokenStore(options.cache);
+  const store = openTokenStore(options.cache, logger);
   // A cache that cannot be written fails here, before the user logs in for nothing.
   await store.prepare();
   logger.info("Authentication in progress...");

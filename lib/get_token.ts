@@ -13,6 +13,7 @@ import { cacheKeyId } from "./cache/key.ts";
 import { cacheKeyInputOf } from "./get_token_key.ts";
 import { withDirectoryErrors } from "./cache/directory_errors.ts";
 import { openTokenStore, type TokenCacheOptions, type TokenStore } from "./cache/token_store.ts";
+import type { AuthenticateInput, AuthenticateResult } from "./authenticate.ts";
 import type { CacheReadResult } from "./cache/encrypted_file.ts";
 import type { EntryLock } from "./cache/lock.ts";
 import { lockWaitMessage } from "./cache/lock_wait_message.ts";
@@ -46,6 +47,26 @@ export interface GetTokenResult {
 }
 
 /**
+ * The collaborators of {@link getTokenWith}, as kubelogin's `GetToken` is handed its
+ * authentication, token cache repository and mutex. Each defaults to the real one; tests swap
+ * them to run expiry and lock scenarios in-process without waiting on the clock.
+ */
+export interface GetTokenParts {
+  /**
+   * The token cache and its per-entry lock; by default the store `options.cache` names, with
+   * unusable-directory errors explained.
+   */
+  store?: TokenStore;
+  /**
+   * Refreshes or logs in; by default `authenticate` of ./authenticate.ts, loaded only when the
+   * cache cannot answer, so a cache hit never loads the grants or jose.
+   */
+  authenticate?: (input: AuthenticateInput) => Promise<AuthenticateResult>;
+  /** The current time, milliseconds since the epoch; `Date.now` by default. */
+  now?: () => number;
+}
+
+/**
  * Returns a valid token, from the cache when possible.
  *
  * @example
@@ -58,53 +79,63 @@ export interface GetTokenResult {
  * console.log(new Date(tokenSet.expiresAt));
  * ```
  */
-export async function getToken(
+export function getToken(
   options: GetTokenOptions,
   interaction: Interaction,
 ): Promise<GetTokenResult> {
+  return getTokenWith(options, interaction, {});
+}
+
+/** {@link getToken} with its collaborators given (any left out are the real ones). */
+export async function getTokenWith(
+  options: GetTokenOptions,
+  interaction: Interaction,
+  parts: GetTokenParts,
+): Promise<GetTokenResult> {
   const { logger } = interaction;
+  const now = parts.now ?? Date.now;
+  const expired = (tokenSet: TokenSet) => isExpired(tokenSet, now());
   const keyId = await cacheKeyId(cacheKeyInputOf(options));
-  const store = withDirectoryErrors(openTokenStore(options.cache), options.cache.directory);
+  const store = parts.store ??
+    withDirectoryErrors(openTokenStore(options.cache, logger), options.cache.directory);
   logger.debug(
     options.cache.storage === "none"
       ? "token cache: not cached (--token-cache-storage=none)"
       : `token cache entry: ${joinPath(options.cache.directory, keyId)} (${options.cache.storage})`,
   );
   const first = await store.read(keyId);
-  if (usable(first, options.forceRefresh, logger)) {
+  if (usable(first, options.forceRefresh, expired, logger)) {
     return { tokenSet: first.tokenSet, source: "cache" };
   }
   /** The token another process wrote since the first read, if it is still valid. */
   const writtenByAnother = (read: CacheReadResult): TokenSet | undefined =>
-    read.hit && changed(first, read) && !isExpired(read.tokenSet) ? read.tokenSet : undefined;
+    read.hit && changed(first, read) && !expired(read.tokenSet) ? read.tokenSet : undefined;
   const useAnothers = (tokenSet: TokenSet): GetTokenResult => {
     logger.debug("another process refreshed the token; using its token");
     return { tokenSet, source: "cache" };
   };
   // Entries are replaced by atomic renames, so reading one while another process holds the lock
   // is safe: a waiter takes the holder's token as soon as it is written.
-  let whileWaiting: TokenSet | undefined;
-  const lock = await store.lock(keyId, {
+  const outcome = await store.lock(keyId, {
     timeoutMs: options.login.authenticationTimeoutSec * 1000,
     onWait: (holder, activity) => logger.info(lockWaitMessage(holder, activity)),
-    stopWaiting: async () => {
-      whileWaiting = writtenByAnother(await store.read(keyId));
-      return whileWaiting !== undefined;
-    },
+    stopWaiting: async () => writtenByAnother(await store.read(keyId)),
   });
-  if (!lock) return useAnothers(whileWaiting!);
-  await using _lock = lock;
+  if (!outcome.held) return useAnothers(outcome.found);
+  await using lock = outcome.lock;
   // Read again even when the lock was free: another process may have refreshed and released it
   // between the first read and now, consuming the refresh token this process holds.
   const current = await store.read(keyId);
   const afterLock = writtenByAnother(current);
   if (afterLock) return useAnothers(afterLock);
-  return await refreshOrLogin(options, interaction, store, keyId, current, lock);
+  const authenticate = parts.authenticate ?? (await import("./authenticate.ts")).authenticate;
+  return await refreshOrLogin(options, interaction, authenticate, store, keyId, current, lock);
 }
 
 function usable(
   read: CacheReadResult,
   forceRefresh: boolean,
+  expired: (tokenSet: TokenSet) => boolean,
   logger: Logger,
 ): read is CacheReadResult & { hit: true } {
   if (!read.hit) {
@@ -116,7 +147,7 @@ function usable(
     logger.debug("--force-refresh: not using the cached token");
     return false;
   }
-  if (isExpired(read.tokenSet)) {
+  if (expired(read.tokenSet)) {
     logger.debug(`the cached token expired at ${expiry}`);
     return false;
   }
@@ -131,6 +162,7 @@ function changed(before: CacheReadResult, after: CacheReadResult & { hit: true }
 async function refreshOrLogin(
   options: GetTokenOptions,
   interaction: Interaction,
+  authenticate: NonNullable<GetTokenParts["authenticate"]>,
   store: TokenStore,
   keyId: string,
   cached: CacheReadResult,
@@ -140,7 +172,6 @@ async function refreshOrLogin(
   await store.prepare();
   const refreshToken = cached.hit ? cached.tokenSet.refreshToken : undefined;
   await lock?.record?.(refreshToken ? "refresh" : `login:${options.login.grantType}`);
-  const { authenticate } = await import("./authenticate.ts");
   const result = await authenticate({
     provider: options.provider,
     login: options.login,

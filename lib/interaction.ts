@@ -1,11 +1,13 @@
 /**
- * What a login may do with the person at the terminal: messages through the {@link Logger}, and
- * questions through a {@link Prompter} when one is available.
+ * What a login may do with the person at the terminal: messages through the {@link Logger},
+ * questions through a {@link Prompter} when one is available, and the login page opened in a
+ * browser.
  *
  * @module
  */
 
 import type { Logger } from "./log.ts";
+import type { LoginOptions } from "./login_options.ts";
 
 /** Asks the person at the terminal. Absent when stdin cannot be used. */
 export interface Prompter {
@@ -29,4 +31,11 @@ export interface Interaction {
    * interactiveMode Never").
    */
   notInteractiveReason?: string;
+  /**
+   * Opens a login page whose URL has just been shown, as `options` say (`--skip-open-browser`,
+   * `--browser-command`), reporting through the logger when it cannot; `forwardPort` is the
+   * loopback server's port (authorization code grant). Absent: the browser is opened as
+   * lib/open_login_page.ts does. Never throws: the user can always open the URL by hand.
+   */
+  openLoginPage?(url: string, options: LoginOptions, forwardPort?: number): void;
 }

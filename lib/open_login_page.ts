@@ -7,8 +7,27 @@
  */
 
 import { openBrowser } from "./browser.ts";
+import type { Interaction } from "./interaction.ts";
 import type { Logger } from "./log.ts";
+import type { LoginOptions } from "./login_options.ts";
 import { chooseOpener, currentOpenerEnvironment, type OpenerEnvironment } from "./opener.ts";
+
+/**
+ * Opens the login page through the interaction's opener, which tests swap; without one, with
+ * {@link openLoginPage}.
+ */
+export function openLoginPageFor(
+  interaction: Interaction,
+  url: string,
+  options: LoginOptions,
+  forwardPort?: number,
+): void {
+  if (interaction.openLoginPage) {
+    interaction.openLoginPage(url, options, forwardPort);
+    return;
+  }
+  openLoginPage(url, { ...options, forwardPort }, interaction.logger);
+}
 
 /** How {@link openLoginPage} opens the page. */
 export interface OpenLoginPageOptions {

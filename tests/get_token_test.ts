@@ -1,7 +1,8 @@
 /**
  * `get-token` end to end: the plugin as a process, the test provider over HTTP, a user agent
  * doing the browser's part. Each scenario asserts the exit code, the ExecCredential on stdout and
- * the requests the provider saw.
+ * the requests the provider saw. Expiry and refresh scenarios that need no process run
+ * in-process with a moved clock, in get_token_in_process_test.ts.
  */
 
 import assert from "node:assert/strict";
@@ -9,7 +10,7 @@ import { decodeJwtClaims } from "../lib/jwt.ts";
 import { EXEC_API_V1, EXEC_API_V1BETA1 } from "../lib/kube/exec_credential.ts";
 import { parseExecCredential, type PluginResult, PluginSandbox } from "./support/plugin.ts";
 import { PUBLIC_CLIENT_ID, startTestIdp, TEST_USERS } from "./support/idp.ts";
-import { getTokenArgs, runWithLogin } from "./support/login.ts";
+import { expireEntry, getTokenArgs, runWithLogin } from "./support/login.ts";
 
 const ALICE = TEST_USERS[0];
 
@@ -26,13 +27,6 @@ function assertCredential(result: PluginResult, apiVersion = EXEC_API_V1): strin
     new Date((claims.exp as number) * 1000).toISOString().replace(".000Z", "Z"),
   );
   return credential.status.token;
-}
-
-/** Waits until a token issued with a lifetime of `ttl` seconds counts as expired. */
-function waitForExpiry(ttlSeconds: number): Promise<void> {
-  // Tokens count as expired 10 s before exp.
-  const waitMs = Math.max(0, (ttlSeconds - 10) * 1000) + 1100;
-  return new Promise((resolve) => setTimeout(resolve, waitMs));
 }
 
 Deno.test("first login, then cache hits with no request to the provider", async () => {
@@ -61,43 +55,15 @@ Deno.test("first login, then cache hits with no request to the provider", async 
   assert.doesNotMatch(again.stderr, /Open http/);
 });
 
-Deno.test("an expired ID token is refreshed without a browser", async () => {
-  await using idp = await startTestIdp({ idTokenTtlSec: 11 });
-  await using sandbox = await PluginSandbox.create();
-  const first = assertCredential(await runWithLogin(sandbox, getTokenArgs(idp)));
-  await waitForExpiry(11);
-  idp.setIdTokenTtl(3600);
-  idp.clearRequests();
-  const refreshed = await sandbox.run(getTokenArgs(idp));
-  const second = assertCredential(refreshed);
-  assert.notEqual(second, first);
-  assert.doesNotMatch(refreshed.stderr, /Open http/);
-  assert.equal(idp.requestsTo("/token", "refresh_token").length, 1);
-  assert.equal(idp.requestsTo("/auth").length, 0);
-});
-
-Deno.test("a rejected refresh token leads to a new browser login", async () => {
-  await using idp = await startTestIdp({ idTokenTtlSec: 11 });
-  await using sandbox = await PluginSandbox.create();
-  assertCredential(await runWithLogin(sandbox, getTokenArgs(idp)));
-  await waitForExpiry(11);
-  idp.setIdTokenTtl(3600);
-  idp.revokeRefreshTokens();
-  idp.clearRequests();
-  assertCredential(await runWithLogin(sandbox, getTokenArgs(idp)));
-  const refresh = idp.requestsTo("/token", "refresh_token");
-  assert.equal(refresh.length, 1);
-  assert.equal(refresh[0].status, 400);
-  assert.equal(idp.requestsTo("/token", "authorization_code").length, 1);
-});
-
 Deno.test("a provider outage during refresh is an error and keeps the cache", async () => {
-  await using idp = await startTestIdp({ idTokenTtlSec: 11 });
+  await using idp = await startTestIdp();
   await using sandbox = await PluginSandbox.create();
   assertCredential(await runWithLogin(sandbox, getTokenArgs(idp)));
+  // The entry is rewritten as expired rather than waited for; the in-process tests
+  // (get_token_in_process_test.ts) move a clock instead.
+  await expireEntry(sandbox, getTokenArgs(idp));
   const [entry] = await sandbox.cacheEntries();
   const before = await Deno.readFile(`${sandbox.cacheDir}/${entry}`);
-  await waitForExpiry(11);
   idp.failNextTokenRequest(503);
   const result = await sandbox.run(getTokenArgs(idp));
   assert.equal(result.code, 1);
@@ -106,7 +72,6 @@ Deno.test("a provider outage during refresh is an error and keeps the cache", as
   assert.equal(result.stdout, "");
   assert.deepEqual(await Deno.readFile(`${sandbox.cacheDir}/${entry}`), before);
   // Once the provider is back, the same refresh token works.
-  idp.setIdTokenTtl(3600);
   const recovered = await sandbox.run(getTokenArgs(idp));
   assertCredential(recovered);
   assert.doesNotMatch(recovered.stderr, /Open http/);

@@ -27,8 +27,8 @@ export interface EntryLock extends AsyncDisposable {
   record?(activity: string): Promise<void>;
 }
 
-/** Options of {@link acquireEntryLock}. */
-export interface AcquireLockOptions {
+/** Options of {@link acquireEntryLock}; `T` is what a waiter may find instead of the lock. */
+export interface AcquireLockOptions<T = never> {
   /** Give up after this long. */
   timeoutMs: number;
   /**
@@ -37,12 +37,18 @@ export interface AcquireLockOptions {
    */
   onWait?: (holderPid: number | undefined, activity?: string) => void;
   /**
-   * Asked between tries while the lock is busy; `true` stops waiting without the lock. Waiters
-   * use it to pick up the holder's fresh token as soon as it is written, rather than queueing for
-   * a lock they no longer need.
+   * Asked between tries while the lock is busy; a value other than `undefined` stops waiting
+   * without the lock and is handed back as the result's `found`. Waiters use it to pick up the
+   * holder's fresh token as soon as it is written, rather than queueing for a lock they no
+   * longer need.
    */
-  stopWaiting?: () => Promise<boolean>;
+  stopWaiting?: () => Promise<T | undefined>;
 }
+
+/** How a wait for the lock ended: with the lock held, or with what `stopWaiting` found. */
+export type LockOutcome<T> =
+  | { held: true; lock: EntryLock }
+  | { held: false; found: T };
 
 const FIRST_RETRY_MS = 20;
 const MAX_RETRY_MS = 200;
@@ -56,25 +62,28 @@ export function lockFilePath(directory: string, keyId: string): string {
 /**
  * Takes the exclusive lock of a cache entry, waiting while another process holds it.
  *
- * @returns the held lock, or `undefined` when `options.stopWaiting` ended the wait
  * @throws {CacheError} when the lock is still held after `timeoutMs`
  */
-export function acquireEntryLock(
-  directory: string,
-  keyId: string,
-  options: AcquireLockOptions & { stopWaiting?: undefined },
-): Promise<EntryLock>;
-/** Takes the lock unless `options.stopWaiting` ends the wait first (then `undefined`). */
-export function acquireEntryLock(
-  directory: string,
-  keyId: string,
-  options: AcquireLockOptions,
-): Promise<EntryLock | undefined>;
 export async function acquireEntryLock(
   directory: string,
   keyId: string,
-  options: AcquireLockOptions,
-): Promise<EntryLock | undefined> {
+  options: Omit<AcquireLockOptions, "stopWaiting">,
+): Promise<EntryLock> {
+  const outcome = await lockOrFind(directory, keyId, options);
+  if (!outcome.held) throw new Error("unreachable: only stopWaiting ends a wait early");
+  return outcome.lock;
+}
+
+/**
+ * Takes the exclusive lock of a cache entry unless `options.stopWaiting` finds something first.
+ *
+ * @throws {CacheError} when the lock is still held after `timeoutMs`
+ */
+export async function lockOrFind<T>(
+  directory: string,
+  keyId: string,
+  options: AcquireLockOptions<T>,
+): Promise<LockOutcome<T>> {
   await ensurePrivateDir(directory);
   const dirInfo = checkPrivateDirectory(directory, knownUid());
   const path = lockFilePath(directory, keyId);
@@ -87,10 +96,10 @@ export async function acquireEntryLock(
     checkOwner(directory, dirInfo, ownUid);
     // Without the user id, a lock file found there must belong to the directory's owner.
     checkOwner(path, info, ownUid ?? dirInfo.uid ?? undefined);
-    const waited = await waitForLock(file, path, options);
-    if (waited === undefined) {
+    const wait = await waitForLock(file, path, options);
+    if (!wait.held) {
       file.close();
-      return undefined;
+      return wait;
     }
     const writeHolder = async (activity: string) => {
       await file.seek(0, Deno.SeekMode.Start);
@@ -98,8 +107,8 @@ export async function acquireEntryLock(
       await file.write(encoder.encode(`${Deno.pid}\n${activity}`));
     };
     await writeHolder("");
-    return {
-      waited,
+    const lock: EntryLock = {
+      waited: wait.waited,
       record: writeHolder,
       async [Symbol.asyncDispose]() {
         try {
@@ -109,27 +118,29 @@ export async function acquireEntryLock(
         }
       },
     };
+    return { held: true, lock };
   } catch (error) {
     file.close();
     throw error;
   }
 }
 
-/** Whether the lock was waited for, or `undefined` when the waiter stopped waiting. */
-async function waitForLock(
+/** The lock taken (and whether it was waited for), or what `stopWaiting` found. */
+async function waitForLock<T>(
   file: Deno.FsFile,
   path: string,
-  options: AcquireLockOptions,
-): Promise<boolean | undefined> {
-  if (await file.tryLock(true)) return false;
+  options: AcquireLockOptions<T>,
+): Promise<{ held: true; waited: boolean } | { held: false; found: T }> {
+  if (await file.tryLock(true)) return { held: true, waited: false };
   let holder = await readHolder(path);
   options.onWait?.(holder.pid, holder.activity);
   const deadline = Date.now() + options.timeoutMs;
   let delay = FIRST_RETRY_MS;
   while (Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, Math.min(delay, deadline - Date.now())));
-    if (await file.tryLock(true)) return true;
-    if (await options.stopWaiting?.()) return undefined;
+    if (await file.tryLock(true)) return { held: true, waited: true };
+    const found = await options.stopWaiting?.();
+    if (found !== undefined) return { held: false, found };
     const now = await readHolder(path);
     if (now.activity !== undefined && now.activity !== holder.activity) {
       holder = now;

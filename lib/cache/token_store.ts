@@ -5,11 +5,12 @@
  * @module
  */
 
+import type { Logger } from "../log.ts";
 import type { TokenSet } from "../token_set.ts";
 import { type DataKeyStore, FileDataKeyStore } from "./data_key.ts";
 import { type CacheReadResult, EncryptedFileCache, type EntryOwner } from "./encrypted_file.ts";
 import { canonicalHeaders, sha256Hex } from "./key.ts";
-import { acquireEntryLock, type AcquireLockOptions, type EntryLock } from "./lock.ts";
+import { type AcquireLockOptions, lockOrFind, type LockOutcome } from "./lock.ts";
 
 import type { TokenCacheStorage } from "./storage.ts";
 
@@ -33,10 +34,10 @@ export interface TokenStore {
   /** Makes sure a later write can succeed (creates the data key), before a login starts. */
   prepare(): Promise<void>;
   /**
-   * Takes the entry's exclusive lock, for the refresh-or-login critical section; `undefined` when
-   * `options.stopWaiting` ended the wait.
+   * Takes the entry's exclusive lock, for the refresh-or-login critical section, unless
+   * `options.stopWaiting` finds what the caller waits for first.
    */
-  lock(keyId: string, options: AcquireLockOptions): Promise<EntryLock | undefined>;
+  lock<T>(keyId: string, options: AcquireLockOptions<T>): Promise<LockOutcome<T>>;
   /**
    * The provider's metadata documents sealed beside the entries, for one provider configuration;
    * absent when nothing may be written (`none`).
@@ -73,13 +74,17 @@ const noStore: TokenStore = {
   write: () => Promise.resolve(),
   delete: () => Promise.resolve(false),
   prepare: () => Promise.resolve(),
-  lock: () => Promise.resolve({ waited: false, [Symbol.asyncDispose]: () => Promise.resolve() }),
+  lock: () =>
+    Promise.resolve({
+      held: true,
+      lock: { waited: false, [Symbol.asyncDispose]: () => Promise.resolve() },
+    }),
 };
 
 /** Encrypted files with a lock file per entry. */
 class LockingFileStore extends EncryptedFileCache implements TokenStore {
-  lock(keyId: string, options: AcquireLockOptions): Promise<EntryLock | undefined> {
-    return acquireEntryLock(this.directory, keyId, options);
+  lock<T>(keyId: string, options: AcquireLockOptions<T>): Promise<LockOutcome<T>> {
+    return lockOrFind(this.directory, keyId, options);
   }
 
   metadata(scope: MetadataScope): MetadataDocumentStore {
@@ -119,32 +124,41 @@ export function metadataDocumentStore(
 
 /**
  * Opens the store for the options. Opening touches nothing on disk and loads no keyring binding:
- * that happens on the first read that finds an entry.
+ * that happens on the first read that finds an entry. The keyring store reports each keyring
+ * operation to `logger` (`-v1`).
  */
-export function openTokenStore(options: TokenCacheOptions): TokenStore {
+export function openTokenStore(options: TokenCacheOptions, logger?: Logger): TokenStore {
   switch (options.storage) {
     case "none":
       return noStore;
     case "disk":
       return new LockingFileStore(options.directory, new FileDataKeyStore(options.dataKeyFile));
     case "keyring":
-      return new LockingFileStore(options.directory, keyringDataKeyStore());
+      return new LockingFileStore(options.directory, keyringDataKeyStore(logger));
   }
 }
 
-/** The data key store in the OS keyring, its binding loaded on first use. */
-export function keyringDataKeyStore(): DataKeyStore {
-  return new LazyKeyringDataKeyStore();
+/**
+ * The data key store in the OS keyring, its binding loaded on first use; `logger` receives one
+ * debug line per keyring operation (never the key).
+ */
+export function keyringDataKeyStore(logger?: Logger): DataKeyStore {
+  return new LazyKeyringDataKeyStore(logger);
 }
 
 /** Defers loading the keyring module (and its native binding) until a key is needed. */
 class LazyKeyringDataKeyStore implements DataKeyStore {
   readonly location = "the OS keyring";
+  readonly #logger?: Logger;
   #store?: Promise<DataKeyStore>;
+
+  constructor(logger?: Logger) {
+    this.#logger = logger;
+  }
 
   #open(): Promise<DataKeyStore> {
     this.#store ??= import("./keyring.ts").then(({ KeyringDataKeyStore }) =>
-      new KeyringDataKeyStore()
+      new KeyringDataKeyStore({ logger: this.#logger })
     );
     return this.#store;
   }

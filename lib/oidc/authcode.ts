@@ -8,7 +8,7 @@
 import { AuthenticationError, UsageError } from "../errors.ts";
 import type { Interaction } from "../interaction.ts";
 import type { LoginOptions } from "../login_options.ts";
-import { openLoginPage } from "../open_login_page.ts";
+import { openLoginPageFor } from "../open_login_page.ts";
 import type { TokenSet } from "../token_set.ts";
 import { AUTHORIZATION_REQUEST_PARAMS, refuseReservedParams } from "./extra_params.ts";
 import {
@@ -128,7 +128,7 @@ export async function loginWithBrowser(
 function showLoginUrl(server: LoopbackServer, options: LoginOptions, interaction: Interaction) {
   const { logger } = interaction;
   logger.info(`Open ${server.loginUrl} for authentication`);
-  openLoginPage(server.loginUrl, { ...options, forwardPort: server.port }, logger);
+  openLoginPageFor(interaction, server.loginUrl, options, server.port);
 }
 
 /**

@@ -15,7 +15,7 @@
 import { AuthenticationError, OidcError, UsageError } from "../errors.ts";
 import type { Interaction } from "../interaction.ts";
 import type { LoginOptions } from "../login_options.ts";
-import { openLoginPage } from "../open_login_page.ts";
+import { openLoginPageFor } from "../open_login_page.ts";
 import type { TokenSet } from "../token_set.ts";
 import { optionalNumber, optionalString, readJsonObject, requiredString } from "./json.ts";
 import { showDeviceCodeDetails } from "./device_code_display.ts";
@@ -159,7 +159,7 @@ function showVerificationUri(
   } else {
     logger.info(`To log in, open ${verificationUri} in a browser and enter the code ${userCode}`);
   }
-  openLoginPage(verificationUriComplete ?? verificationUri, options, logger);
+  openLoginPageFor(interaction, verificationUriComplete ?? verificationUri, options);
 }
 
 /**

@@ -217,15 +217,23 @@ keyringTest("refreshing a token neither rewrites nor replaces the data key", asy
   const key = await storedKey(secrets);
   assert.ok(key);
   const files = await keyringFiles(secrets);
-  // Tokens count as expired 10 s before exp; the keyring files' mtime has time to move.
-  await new Promise((resolve) => setTimeout(resolve, 1200));
+  // --force-refresh rather than a wait for the token to age (get_token_in_process_test.ts moves
+  // a clock instead); the new lifetime makes the refreshed token differ within a second too.
   idp.setIdTokenTtl(3600);
   idp.clearRequests();
-  const refreshed = await sandbox.run(keyringArgs(idp), {
+  const refreshed = await sandbox.run([...keyringArgs(idp), "--force-refresh", "-v1"], {
     permissions: withFfi(sandbox),
     env: secrets.env,
   });
   assert.notEqual(assertToken(refreshed), first);
+  // The keyring store reports to the run's logger.
+  assert.match(
+    refreshed.stderr,
+    new RegExp(
+      `^debug: read the cache data key from the OS keyring \\(service ${KEYRING_SERVICE},`,
+      "m",
+    ),
+  );
   assert.equal(idp.requestsTo("/token", "refresh_token").length, 1);
   assert.equal(idp.requestsTo("/auth").length, 0);
   assert.equal(await storedKey(secrets), key);
