@@ -96,7 +96,7 @@ Deno.test("password: from flags, wrong password, and never from a pipe", async (
   await t.step("no password and kubectl says non-interactive", async () => {
     await using sandbox = await PluginSandbox.create();
     const result = await sandbox.run([...base(idp), "--username=alice"], {
-      env: { KUBERNETES_EXEC_INFO: NOT_INTERACTIVE },
+      env: { KUBERNETES_EXEC_INFO: NOT_INTERACTIVE_EXEC_INFO },
     });
     assertFailure(result, /^error: --grant-type=password needs a password, .*interactiveMode/m);
   });
