@@ -12,13 +12,13 @@ import {
   CONFIDENTIAL_CLIENT_SECRET,
   MACHINE_CLIENT_ID,
   MACHINE_CLIENT_SECRET,
-  PUBLIC_CLIENT_ID,
   REDACTED,
   startTestIdp,
 } from "../idp.ts";
 import {
   authorizationRequest,
   discover,
+  exchangeCode,
   password,
   refresh,
   startCallbackServer,
@@ -47,13 +47,7 @@ Deno.test("the request log redacts secrets, codes and tokens", async () => {
   const request = await authorizationRequest(idp, callback.url);
   await new UserAgent().login(request.url, ALICE);
   const code = callback.received[0].searchParams.get("code")!;
-  const exchanged = await token(idp, {
-    grant_type: "authorization_code",
-    client_id: PUBLIC_CLIENT_ID,
-    code,
-    redirect_uri: callback.url,
-    code_verifier: request.verifier,
-  });
+  const exchanged = await exchangeCode(idp, code, callback.url, request.verifier);
   const refreshToken = String(exchanged.json.refresh_token);
   await refresh(idp, refreshToken);
   await token(idp, { grant_type: "client_credentials" }, [

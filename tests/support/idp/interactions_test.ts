@@ -6,12 +6,12 @@
 
 import assert from "node:assert/strict";
 import { decodeJwt } from "jose";
-import { ALICE, BOB, OOB_REDIRECT_URI, PUBLIC_CLIENT_ID, startTestIdp } from "../idp.ts";
+import { ALICE, BOB, OOB_REDIRECT_URI, startTestIdp } from "../idp.ts";
 import {
   authorizationRequest,
+  exchangeCode,
   refresh,
   startCallbackServer,
-  token,
   verifyIdToken,
 } from "./oauth_client.ts";
 import { UserAgent } from "../user_agent.ts";
@@ -32,13 +32,7 @@ Deno.test("authorization code with PKCE through the user agent, then refresh", a
   assert.equal(idp.countRequests({ path: "/interaction/" }), 0, "exact path filter");
   assert.equal(idp.countRequests((r) => r.path.endsWith("/login") && r.method === "POST"), 1);
 
-  const exchanged = await token(idp, {
-    grant_type: "authorization_code",
-    client_id: PUBLIC_CLIENT_ID,
-    code,
-    redirect_uri: callback.url,
-    code_verifier: request.verifier,
-  });
+  const exchanged = await exchangeCode(idp, code, callback.url, request.verifier);
   assert.equal(exchanged.status, 200, JSON.stringify(exchanged.json));
   const claims = await verifyIdToken(idp, String(exchanged.json.id_token));
   assert.equal(claims.sub, "alice");
@@ -55,13 +49,12 @@ Deno.test("authorization code with PKCE through the user agent, then refresh", a
     await using second = startCallbackServer();
     const again = await authorizationRequest(idp, second.url);
     await new UserAgent().login(again.url, ALICE);
-    const answer = await token(idp, {
-      grant_type: "authorization_code",
-      client_id: PUBLIC_CLIENT_ID,
-      code: second.received[0].searchParams.get("code")!,
-      redirect_uri: second.url,
-      code_verifier: request.verifier,
-    });
+    const answer = await exchangeCode(
+      idp,
+      second.received[0].searchParams.get("code")!,
+      second.url,
+      request.verifier,
+    );
     assert.equal(answer.status, 400);
     assert.equal(answer.json.error, "invalid_grant");
   });
@@ -159,13 +152,7 @@ Deno.test("user agent: stop, tamper, deny, wrong password, redirect URIs", async
     const outcome = await new UserAgent().login(request.url, ALICE);
     assert.equal(outcome.status, 200);
     assert.ok(outcome.code, outcome.body);
-    const answer = await token(idp, {
-      grant_type: "authorization_code",
-      client_id: PUBLIC_CLIENT_ID,
-      code: outcome.code,
-      redirect_uri: OOB_REDIRECT_URI,
-      code_verifier: request.verifier,
-    });
+    const answer = await exchangeCode(idp, outcome.code, OOB_REDIRECT_URI, request.verifier);
     assert.equal(answer.status, 200, JSON.stringify(answer.json));
   });
 });

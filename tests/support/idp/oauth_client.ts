@@ -61,6 +61,22 @@ export function password(idp: TestIdp, username: string, secret: string): Promis
   });
 }
 
+/** Redeems an authorization `code` for the public client, with its PKCE `verifier`. */
+export function exchangeCode(
+  idp: TestIdp,
+  code: string,
+  redirectUri: string,
+  verifier: string,
+): Promise<TokenAnswer> {
+  return token(idp, {
+    grant_type: "authorization_code",
+    client_id: PUBLIC_CLIENT_ID,
+    code,
+    redirect_uri: redirectUri,
+    code_verifier: verifier,
+  });
+}
+
 /** A refresh token request for the public client. */
 export function refresh(idp: TestIdp, refreshToken: string): Promise<TokenAnswer> {
   return token(idp, {
