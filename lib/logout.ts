@@ -10,7 +10,7 @@ import type { CacheEntry } from "./cache/entries.ts";
 import { lockFilePath } from "./cache/lock.ts";
 import { dirnameOf } from "./path.ts";
 import { openProviderSession, type ProviderOptions } from "./oidc/provider.ts";
-import { PermissionError } from "./errors.ts";
+import { errorMessage, PermissionError } from "./errors.ts";
 import { requirePermission } from "./permissions.ts";
 import { type RevocableTokenType, revokeToken } from "./oidc/revoke.ts";
 
@@ -92,7 +92,7 @@ async function revokeEntry(
     // A missing grant is the user's to fix, not the provider's failure: stop before deleting, so
     // the refresh token can still be revoked once the grant is added.
     if (error instanceof PermissionError || error instanceof Deno.errors.NotCapable) throw error;
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     return { kind: "failed", reason, tokens: revoked };
   }
 }

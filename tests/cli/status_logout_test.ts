@@ -37,7 +37,10 @@ Deno.test("status lists cached identities without token material, as text and JS
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout, new RegExp(`^${idp.issuer} \\(client kubelogin-test\\)$`, "m"));
   assert.match(text.stdout, /^ {2}subject: +alice <alice@example\.com>$/m);
-  assert.match(text.stdout, /^ {2}expires: +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(in (59m|60m|1h)\)$/m);
+  assert.match(
+    text.stdout,
+    /^ {2}expires: +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(in (59m|60m|1h)\)$/m,
+  );
   assert.match(text.stdout, /^ {2}refresh token: held$/m);
   assert.match(
     text.stdout,
