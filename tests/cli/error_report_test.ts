@@ -5,40 +5,38 @@
 
 import assert from "node:assert/strict";
 import { reportError } from "../../cli/errors.ts";
-import {
-  AuthenticationError,
-  CacheError,
-  CheckFailedError,
-  DiscoveryError,
-  InsecureCacheError,
-  KubeloginError,
-  NotInteractiveError,
-  OidcError,
-  PermissionError,
-  ProviderError,
-  RefreshFailedError,
-  TokenVerificationError,
-  UsageError,
-} from "../../lib/errors.ts";
+import * as errors from "../../lib/errors.ts";
 import { PluginSandbox } from "../support/plugin.ts";
 
-Deno.test("every error class has a stable ERR_ code", () => {
-  const provider = new ProviderError("down");
-  const codes = [
-    new KubeloginError("x"),
-    new UsageError("x"),
-    new OidcError("token request", "invalid_grant"),
+Deno.test("every error class has a stable ERR_ code of its own", () => {
+  const provider = new errors.ProviderError("down");
+  const instances: errors.KubeloginError[] = [
+    new errors.KubeloginError("x"),
+    new errors.UsageError("x"),
+    new errors.OidcError("token request", "invalid_grant"),
     provider,
-    new DiscoveryError("https://issuer.example/.well-known/openid-configuration", provider),
-    new TokenVerificationError("x"),
-    new AuthenticationError("x", { reason: "timeout" }),
-    new CacheError("x"),
-    new InsecureCacheError("x"),
-    new PermissionError("read", "--allow-read"),
-    new NotInteractiveError("x"),
-    new CheckFailedError("x"),
-    new RefreshFailedError(provider),
-  ].map((error) => error.code);
+    new errors.DiscoveryError("https://issuer.example/.well-known/openid-configuration", provider),
+    new errors.TokenVerificationError("x"),
+    new errors.AuthenticationError("x", { reason: "timeout" }),
+    new errors.ListenAddressBusyError("x"),
+    new errors.CacheError("x"),
+    new errors.InsecureCacheError("x"),
+    new errors.KeyringError("x"),
+    new errors.CacheDirectoryError("/tmp/cache", "read-only"),
+    new errors.PermissionError("read", "--allow-read"),
+    new errors.NotInteractiveError("x"),
+    new errors.CheckFailedError("x"),
+    new errors.RefreshFailedError(provider),
+  ];
+  const classes = Object.values(errors).filter((value) =>
+    typeof value === "function" && value.prototype instanceof Error
+  );
+  assert.deepEqual(
+    new Set(instances.map((error) => error.constructor)),
+    new Set(classes),
+    "every class of lib/errors.ts is checked",
+  );
+  const codes = instances.map((error) => error.code);
   for (const code of codes) assert.match(code, /^ERR_[A-Z_]+$/);
   assert.equal(new Set(codes).size, codes.length, `codes repeat: ${codes.join(" ")}`);
 });
@@ -46,8 +44,10 @@ Deno.test("every error class has a stable ERR_ code", () => {
 Deno.test("-v0 prints one line; -v1 adds each cause, bounded, with tokens masked", () => {
   const jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl";
   const root = new TypeError(`error sending request: connection refused\nafter ${jwt}`);
-  const provider = new ProviderError("could not reach http://127.0.0.1:1", { cause: root });
-  const error = new RefreshFailedError(provider);
+  const provider = new errors.ProviderError("could not reach http://127.0.0.1:1", {
+    cause: root,
+  });
+  const error = new errors.RefreshFailedError(provider);
   assert.equal(reportError(error, 0).split("\n").length, 1);
   const lines = reportError(error, 1).split("\n");
   assert.equal(lines[0], reportError(error, 0));
@@ -61,8 +61,8 @@ Deno.test("-v0 prints one line; -v1 adds each cause, bounded, with tokens masked
   );
   assert.equal(lines.length, 3);
 
-  const looped = new KubeloginError("outer");
-  const inner = new KubeloginError("inner", { cause: looped });
+  const looped = new errors.KubeloginError("outer");
+  const inner = new errors.KubeloginError("inner", { cause: looped });
   Object.defineProperty(looped, "cause", { value: inner });
   assert.equal(reportError(looped, 1).split("\n").length, 2, "a cycle is printed once");
 });
