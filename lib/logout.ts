@@ -9,6 +9,7 @@
 import type { CacheEntry } from "./cache/entries.ts";
 import { lockFilePath } from "./cache/lock.ts";
 import { dirnameOf } from "./path.ts";
+import { removeIfPresent } from "./remove_file.ts";
 import { openProviderSession, type ProviderOptions } from "./oidc/provider.ts";
 import { errorMessage, PermissionError } from "./errors.ts";
 import { requirePermission } from "./permissions.ts";
@@ -53,13 +54,7 @@ export async function logoutEntry(
   const revocation = provider
     ? await revokeEntry(entry, provider, accessTokenHeld)
     : { kind: "unknown-provider" as const };
-  let deleted = true;
-  try {
-    await Deno.remove(entry.path);
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-    deleted = false;
-  }
+  const deleted = await removeIfPresent(entry.path);
   await Deno.remove(lockFilePath(dirnameOf(entry.path), entry.keyId)).catch(() => {});
   return { revocation, deleted };
 }
