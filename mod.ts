@@ -56,7 +56,7 @@ export {
 export type { CacheKeyInput } from "./lib/cache/key.ts";
 export type { ProviderOptions } from "./lib/oidc/provider.ts";
 export type { TlsOptions } from "./lib/oidc/http.ts";
-export type { PkceMethod } from "./lib/oidc/random.ts";
+export type { PkceMethod } from "./lib/oidc/pkce.ts";
 export {
   DEFAULT_AUTHENTICATION_TIMEOUT_SEC,
   DEFAULT_LISTEN_ADDRESSES,
@@ -85,6 +85,7 @@ export type { Interaction, Prompter } from "./lib/interaction.ts";
 export { type Logger, silentLogger } from "./lib/log.ts";
 export {
   AuthenticationError,
+  type AuthenticationFailure,
   CacheError,
   KeyringError,
   KubeloginError,

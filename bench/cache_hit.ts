@@ -11,7 +11,7 @@ import { FileDataKeyStore } from "../lib/cache/data_key.ts";
 import { EncryptedFileCache } from "../lib/cache/encrypted_file.ts";
 import { cacheKeyId } from "../lib/cache/key.ts";
 import { cacheKeyInputOf } from "../lib/get_token_key.ts";
-import { encodeBase64Url } from "../lib/jwt.ts";
+import { encodeBase64Url } from "../lib/base64url.ts";
 import { parseFlagsFast } from "../cli/fast_args.ts";
 import { GET_TOKEN_FLAGS } from "../cli/flags.ts";
 import { FlagReader, getTokenOptions } from "../cli/options.ts";

@@ -9,6 +9,7 @@
 import { cacheKeyId } from "../lib/cache/key.ts";
 import { type CacheListing, listCacheEntries, type NamedDataKey } from "../lib/cache/entries.ts";
 import { FileDataKeyStore } from "../lib/cache/data_key.ts";
+import { keyringBindingPermitted } from "../lib/cache/keyring_binding.ts";
 import { keyringDataKeyStore } from "../lib/cache/token_store.ts";
 import { cacheKeyInputOf } from "../lib/get_token.ts";
 import { UsageError } from "../lib/errors.ts";
@@ -34,7 +35,7 @@ export async function selectCacheEntries(flags: FlagReader): Promise<CacheSelect
   const dataKeys: NamedDataKey[] = [
     { storage: "disk", dataKey: new FileDataKeyStore(dataKeyFile()) },
   ];
-  const keyring = Deno.permissions.querySync({ name: "ffi" }).state === "granted";
+  const keyring = await keyringBindingPermitted();
   if (keyring) dataKeys.push({ storage: "keyring", dataKey: keyringDataKeyStore() });
   const selection = await select(flags, directory, dataKeys);
   if (!keyring) {

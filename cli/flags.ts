@@ -10,10 +10,10 @@
  */
 
 import { TOKEN_CACHE_STORAGE_CHOICES } from "../lib/cache/storage.ts";
-import { UsageError } from "../lib/errors.ts";
-import { GRANT_TYPE_CHOICES } from "../lib/login_options.ts";
-import { DEVICE_CODE_FLAGS, TOKEN_EXCHANGE_FLAGS } from "./login_flags.ts";
-import { checkProviderUrl } from "./url_check.ts";
+import { AUTHENTICATION_FLAGS, REMOVED_NOTE } from "./login_flags.ts";
+
+export { accumulateFlag, missingRequiredFlag } from "./flag_values.ts";
+export { AUTHENTICATION_FLAGS } from "./login_flags.ts";
 
 /**
  * How a flag takes values, after pflag's kinds in kubelogin:
@@ -105,6 +105,13 @@ export const LOG_FLAGS: readonly FlagSpec[] = [
   })),
 ];
 
+/** `--oidc-request-header`: of `get-token` and the other commands, and of standalone mode. */
+const REQUEST_HEADER_FLAG: FlagSpec = {
+  name: "oidc-request-header",
+  kind: "map",
+  description: "HTTP header sent with every request to the provider (Name=Value, repeatable)",
+};
+
 /** The identity provider and client. */
 export const PROVIDER_FLAGS: readonly FlagSpec[] = [
   {
@@ -135,15 +142,8 @@ export const PROVIDER_FLAGS: readonly FlagSpec[] = [
     kind: "bool",
     description: "Give kubectl the access token instead of the ID token",
   },
-  {
-    name: "oidc-request-header",
-    kind: "map",
-    description: "HTTP header sent with every request to the provider (Name=Value, repeatable)",
-  },
+  REQUEST_HEADER_FLAG,
 ];
-
-/** Flags kubelogin removed or renamed; old kubeconfigs still carry them. */
-const REMOVED_NOTE = "Accepted for kubeconfigs written for older kubelogin releases";
 
 /** Where the token cache lives. */
 export const TOKEN_CACHE_FLAGS: readonly FlagSpec[] = [
@@ -225,88 +225,6 @@ export const PKCE_FLAGS: readonly FlagSpec[] = [
     name: "oidc-use-pkce",
     kind: "bool",
     description: "Force PKCE S256 (same as --oidc-pkce-method=S256)",
-    hidden: true,
-  },
-];
-
-/** How to log in. */
-export const AUTHENTICATION_FLAGS: readonly FlagSpec[] = [
-  {
-    name: "grant-type",
-    kind: "string",
-    description: "Authorization grant type; auto is password when --username is set, else authcode",
-    choices: GRANT_TYPE_CHOICES,
-    defaultText: "auto",
-  },
-  {
-    name: "listen-address",
-    kind: "stringSlice",
-    description: "[authcode] Local server addresses, tried in order",
-    defaultText: "127.0.0.1:8000,127.0.0.1:18000",
-  },
-  {
-    name: "skip-open-browser",
-    kind: "bool",
-    description: "[authcode, device-code] Do not open the browser",
-  },
-  {
-    name: "browser-command",
-    kind: "string",
-    description:
-      "[authcode, device-code] Command to open the browser (the URL is its last argument)",
-  },
-  {
-    name: "authentication-timeout-sec",
-    kind: "int",
-    description:
-      "Seconds a browser login or device approval may take, and the wait for another process's login",
-    defaultText: "180",
-  },
-  {
-    name: "local-server-cert",
-    kind: "string",
-    description: "[authcode] Certificate file for an HTTPS local server",
-  },
-  {
-    name: "local-server-key",
-    kind: "string",
-    description: "[authcode] Key file for an HTTPS local server",
-  },
-  {
-    name: "open-url-after-authentication",
-    kind: "string",
-    description: "[authcode] URL to show in the browser after the login",
-  },
-  {
-    name: "oidc-auth-request-extra-params",
-    kind: "map",
-    description:
-      "[authcode, authcode-keyboard, device-code, client-credentials] Extra parameters of the authorization, device authorization or token request (key=value, repeatable)",
-  },
-  ...DEVICE_CODE_FLAGS,
-  ...TOKEN_EXCHANGE_FLAGS,
-  { name: "username", kind: "string", description: "[password] Username" },
-  {
-    name: "password",
-    kind: "string",
-    description: "[password] Password; asked on the terminal when absent",
-  },
-  {
-    name: "listen-port",
-    kind: "intSlice",
-    description: `${REMOVED_NOTE}: --listen-address=127.0.0.1:PORT`,
-    hidden: true,
-  },
-  {
-    name: "oidc-redirect-url-hostname",
-    kind: "string",
-    description: `${REMOVED_NOTE}: [authcode] host name of the local redirect URL`,
-    hidden: true,
-  },
-  {
-    name: "oidc-redirect-url-authcode-keyboard",
-    kind: "string",
-    description: `${REMOVED_NOTE}: --oidc-redirect-url`,
     hidden: true,
   },
 ];
@@ -437,150 +355,7 @@ export const ROOT_FLAGS: readonly FlagSpec[] = [
   },
   ...TLS_FLAGS,
   ...PKCE_FLAGS,
-  {
-    name: "oidc-request-header",
-    kind: "map",
-    description: "HTTP header sent with every request to the provider (Name=Value, repeatable)",
-  },
+  REQUEST_HEADER_FLAG,
   ...AUTHENTICATION_FLAGS,
   ...LOG_FLAGS,
 ];
-
-const TRUE_WORDS = new Set(["true", "1", "t", "TRUE", "True", "T"]);
-const FALSE_WORDS = new Set(["false", "0", "f", "FALSE", "False", "F"]);
-
-/**
- * Folds one raw value into what the flag already holds, per its kind.
- *
- * @param raw the value text; `undefined` for a bare boolean flag
- * @throws {UsageError} for a value the flag cannot take
- */
-export function accumulateFlag(
-  spec: FlagSpec,
-  previous: FlagValue | undefined,
-  raw: string | undefined,
-): FlagValue {
-  if (spec.kind === "bool") {
-    if (raw === undefined || TRUE_WORDS.has(raw)) return true;
-    if (FALSE_WORDS.has(raw)) return false;
-    throw new UsageError(`invalid value "${raw}" for --${spec.name}: expected true or false`);
-  }
-  if (raw === undefined) throw new UsageError(`flag needs an argument: --${spec.name}`);
-  switch (spec.kind) {
-    case "string":
-      if (spec.choices && !spec.choices.includes(raw)) {
-        throw new UsageError(
-          `invalid value "${raw}" for --${spec.name}: must be one of ${spec.choices.join("|")}`,
-        );
-      }
-      if (spec.url) checkProviderUrl(spec.name, raw);
-      return raw;
-    case "int":
-      return parseInteger(spec, raw);
-    case "intSlice":
-      return [
-        ...(previous as number[] | undefined ?? []),
-        ...splitCsv(spec, raw).map((item) => parseInteger(spec, item)),
-      ];
-    case "stringSlice":
-      return [...(previous as string[] | undefined ?? []), ...splitList(spec, raw)];
-    case "stringArray":
-      return [...(previous as string[] | undefined ?? []), raw];
-    case "map": {
-      const map = { ...(previous as Record<string, string> | undefined) };
-      for (const pair of mapPairs(spec, raw)) {
-        const equals = pair.indexOf("=");
-        if (equals <= 0) {
-          throw new UsageError(`invalid value for --${spec.name}: expected key=value`);
-        }
-        map[pair.slice(0, equals)] = pair.slice(equals + 1);
-      }
-      return map;
-    }
-  }
-}
-
-/**
- * The name of the first required flag that is absent or empty, if any.
- *
- * @example
- * ```ts
- * import { GET_TOKEN_FLAGS, missingRequiredFlag } from "./flags.ts";
- *
- * missingRequiredFlag(GET_TOKEN_FLAGS, new Map()); // "oidc-issuer-url"
- * ```
- */
-export function missingRequiredFlag(
-  specs: readonly FlagSpec[],
-  parsed: ParsedFlags,
-): string | undefined {
-  return specs.find((spec) => spec.required && (parsed.get(spec.name) ?? "") === "")?.name;
-}
-
-function parseInteger(spec: FlagSpec, raw: string): number {
-  if (!/^-?\d+$/.test(raw)) {
-    throw new UsageError(`invalid value "${raw}" for --${spec.name}: expected an integer`);
-  }
-  return Number.parseInt(raw, 10);
-}
-
-/** A list value: comma-separated, double quotes protecting commas, blanks dropped. */
-function splitList(spec: FlagSpec, raw: string): string[] {
-  return splitCsv(spec, raw).map((part) => part.trim()).filter((part) => part !== "");
-}
-
-/**
- * pflag's reading of a `key=value` flag: with a single `=` the whole text is one pair (so
- * `--oidc-auth-request-extra-params=acr_values=a,b` keeps its comma), surrounding quotes dropped;
- * with more, comma-separated pairs.
- */
-function mapPairs(spec: FlagSpec, raw: string): string[] {
-  const equalsSigns = raw.split("=").length - 1;
-  if (equalsSigns === 0) {
-    throw new UsageError(`invalid value for --${spec.name}: expected key=value`);
-  }
-  if (equalsSigns === 1) return [raw.replace(/^"+|"+$/g, "")];
-  return splitCsv(spec, raw);
-}
-
-/**
- * Splits one line of comma-separated values as Go's `encoding/csv` does for pflag: a field may be
- * quoted to hold commas, `""` inside quotes is one quote, and a stray quote is an error.
- */
-function splitCsv(spec: FlagSpec, raw: string): string[] {
-  if (raw === "") return [];
-  const fields: string[] = [];
-  let i = 0;
-  for (;;) {
-    let field = "";
-    if (raw[i] === '"') {
-      i++;
-      for (;;) {
-        if (i >= raw.length) throw badQuote(spec);
-        if (raw[i] === '"') {
-          if (raw[i + 1] === '"') {
-            field += '"';
-            i += 2;
-            continue;
-          }
-          i++;
-          break;
-        }
-        field += raw[i++];
-      }
-      if (i < raw.length && raw[i] !== ",") throw badQuote(spec);
-    } else {
-      const end = raw.indexOf(",", i);
-      field = raw.slice(i, end < 0 ? raw.length : end);
-      if (field.includes('"')) throw badQuote(spec);
-      i = end < 0 ? raw.length : end;
-    }
-    fields.push(field);
-    if (i >= raw.length) return fields;
-    i++; // the comma
-  }
-}
-
-function badQuote(spec: FlagSpec): UsageError {
-  return new UsageError(`invalid value for --${spec.name}: misplaced double quote`);
-}

@@ -6,23 +6,13 @@
 
 import { getToken } from "../lib/get_token.ts";
 import { buildExecCredential, parseExecInfo } from "../lib/kube/exec_credential.ts";
-import type { Logger } from "../lib/log.ts";
 import { readEnv } from "../lib/permissions.ts";
 import type { ParsedFlags } from "./flags.ts";
 import { interactionFor } from "./interaction.ts";
 import { createStderrLogger, writeStdout } from "./logger.ts";
-import { FlagReader, getTokenOptions } from "./options.ts";
+import { FlagReader, getTokenOptions, noteCompatibilityFlags } from "./options.ts";
 
 export { getTokenOptions } from "./options.ts";
-
-/** Warns about flags accepted only so that kubelogin's kubeconfigs keep working. */
-export function noteCompatibilityFlags(flags: FlagReader, logger: Logger): void {
-  for (const name of ["tls-renegotiation-once", "tls-renegotiation-freely"]) {
-    if (flags.bool(name)) {
-      logger.debug(`--${name} has no effect: Deno's TLS (rustls) never renegotiates`);
-    }
-  }
-}
 
 /** Runs `get-token` with parsed flags. */
 export async function runGetToken(parsed: ParsedFlags): Promise<void> {

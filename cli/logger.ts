@@ -24,6 +24,14 @@ function writeAll(target: { writeSync(p: Uint8Array): number }, bytes: Uint8Arra
   while (offset < bytes.length) offset += target.writeSync(bytes.subarray(offset));
 }
 
+/** The `-v` level of the last logger created: the command's, for the error report. */
+let lastLevel = 0;
+
+/** The `-v` level the command runs at (0 before its flags were read), for the error report. */
+export function loggedLevel(): number {
+  return lastLevel;
+}
+
 /**
  * A logger at a klog-style level: `info` always, `debug` from `-v1` up; the level itself for
  * the request trace (`-v2`) and response headers (`-v3`).
@@ -31,6 +39,7 @@ function writeAll(target: { writeSync(p: Uint8Array): number }, bytes: Uint8Arra
  * @param level the `-v` level
  */
 export function createStderrLogger(level: number): Logger {
+  lastLevel = level;
   const status = Deno.stderr.isTerminal() ? new StatusLine() : undefined;
   return {
     level,

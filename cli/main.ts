@@ -6,11 +6,11 @@
  * @module
  */
 
-import { describeError, EXIT_FAILURE } from "./errors.ts";
+import { EXIT_FAILURE, reportError } from "./errors.ts";
 import { parseFlagsFast } from "./fast_args.ts";
 import { GET_TOKEN_FLAGS } from "./flags.ts";
 import { runGetToken } from "./get_token.ts";
-import { writeStderrLine } from "./logger.ts";
+import { loggedLevel, writeStderrLine } from "./logger.ts";
 
 /**
  * Runs the CLI and returns the exit code.
@@ -34,7 +34,7 @@ export async function main(args: readonly string[]): Promise<number> {
     const { runProgram } = await import("./program.ts");
     return await runProgram(args);
   } catch (error) {
-    writeStderrLine(describeError(error));
+    writeStderrLine(reportError(error, loggedLevel()));
     return EXIT_FAILURE;
   }
 }

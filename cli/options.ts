@@ -16,8 +16,9 @@ import {
   type TokenExchangeOptions,
 } from "../lib/login_options.ts";
 import type { GetTokenOptions } from "../lib/get_token.ts";
+import type { Logger } from "../lib/log.ts";
 import type { ProviderOptions } from "../lib/oidc/provider.ts";
-import type { PkceMethod } from "../lib/oidc/random.ts";
+import type { PkceMethod } from "../lib/oidc/pkce.ts";
 import { expandHome, joinPath } from "../lib/path.ts";
 import { readEnv } from "../lib/permissions.ts";
 import type { FlagValue, ParsedFlags } from "./flags.ts";
@@ -83,6 +84,15 @@ export class FlagReader {
   }
 }
 
+/** Warns about flags accepted only so that kubelogin's kubeconfigs keep working. */
+export function noteCompatibilityFlags(flags: FlagReader, logger: Logger): void {
+  for (const name of ["tls-renegotiation-once", "tls-renegotiation-freely"]) {
+    if (flags.bool(name)) {
+      logger.debug(`--${name} has no effect: Deno's TLS (rustls) never renegotiates`);
+    }
+  }
+}
+
 /** The home directory, needed to expand `~` and for the default paths. */
 export function homeDirectory(): string | undefined {
   return Deno.build.os === "windows" ? readEnv("USERPROFILE") : readEnv("HOME");
@@ -138,7 +148,25 @@ export function tokenCacheOptions(flags: FlagReader): TokenCacheOptions {
   return { storage, directory, dataKeyFile: storage === "disk" ? dataKeyFile() : "" };
 }
 
-/** The provider options of `get-token`, `setup` and standalone mode. */
+/** The provider options that come from flags in every mode (standalone mode reads the rest). */
+export type ConnectionOptions = Pick<ProviderOptions, "tls" | "requestHeaders" | "pkceMethod">;
+
+/** TLS, request headers and PKCE: what standalone mode takes from flags, as `get-token` does. */
+export function connectionOptions(flags: FlagReader): ConnectionOptions {
+  return {
+    pkceMethod: flags.bool("oidc-use-pkce")
+      ? "S256"
+      : (flags.string("oidc-pkce-method") ?? "auto") as PkceMethod,
+    requestHeaders: flags.map("oidc-request-header"),
+    tls: {
+      certificateAuthorities: flags.list("certificate-authority").map(expandPath),
+      certificateAuthorityData: flags.list("certificate-authority-data"),
+      insecureSkipTlsVerify: flags.bool("insecure-skip-tls-verify"),
+    },
+  };
+}
+
+/** The provider options of `get-token` and `setup`. */
 export function providerOptions(flags: FlagReader): ProviderOptions {
   const clientSecret = flags.has("oidc-client-secret")
     ? flags.string("oidc-client-secret")
@@ -152,16 +180,8 @@ export function providerOptions(flags: FlagReader): ProviderOptions {
     // that had both.
     redirectUrl: flags.string("oidc-redirect-url-authcode-keyboard") ??
       flags.string("oidc-redirect-url"),
-    pkceMethod: flags.bool("oidc-use-pkce")
-      ? "S256"
-      : (flags.string("oidc-pkce-method") ?? "auto") as PkceMethod,
     useAccessToken: flags.bool("oidc-use-access-token"),
-    requestHeaders: flags.map("oidc-request-header"),
-    tls: {
-      certificateAuthorities: flags.list("certificate-authority").map(expandPath),
-      certificateAuthorityData: flags.list("certificate-authority-data"),
-      insecureSkipTlsVerify: flags.bool("insecure-skip-tls-verify"),
-    },
+    ...connectionOptions(flags),
   };
 }
 

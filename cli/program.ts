@@ -131,7 +131,7 @@ export async function runProgram(args: readonly string[]): Promise<number> {
     const spec = COMMANDS.find((spec) => spec.name === args[0]) ?? STANDALONE;
     const message = error.message.replace(/^error: /, "");
     const hint = error.code === "commander.unknownOption" ? flagSuggestion(message, spec) : "";
-    throw new CommandLineError(`${message}${hint}`, spec.name);
+    throw new CommandLineError(`${message}${hint}`, spec.name, { cause: error });
   }
 }
 
@@ -184,7 +184,7 @@ export type CommandRunner = (command: CommandSpec, flags: ParsedFlags) => Promis
  *
  * @param runner what to do with the parsed command; tests record instead of running
  */
-export function buildProgram(runner: CommandRunner): Command {
+function buildProgram(runner: CommandRunner): Command {
   const program = configure(new Command("kubectl together-login"))
     .description(
       "Log in to an OpenID Connect provider and give kubectl an ID token (a client-go credential " +
@@ -263,7 +263,9 @@ function addFlags(
         try {
           return accumulateFlag(spec, previous, raw);
         } catch (error) {
-          if (error instanceof UsageError) throw new CommandLineError(error.message, name);
+          if (error instanceof UsageError) {
+            throw new CommandLineError(error.message, name, { cause: error });
+          }
           throw error;
         }
       });

@@ -16,10 +16,10 @@ import { type GrantType, resolveGrantType } from "../lib/login_options.ts";
 import { UsageError } from "../lib/errors.ts";
 import { readEnv } from "../lib/permissions.ts";
 import type { FlagValue, ParsedFlags } from "./flags.ts";
-import { getTokenOptions, noteCompatibilityFlags } from "./get_token.ts";
+import { getTokenOptions } from "./get_token.ts";
 import { interactionFor } from "./interaction.ts";
 import { createStderrLogger, writeStdout } from "./logger.ts";
-import { FlagReader } from "./options.ts";
+import { FlagReader, noteCompatibilityFlags } from "./options.ts";
 import { setupClaimTimes, setupServerFlags, shellQuote } from "./setup_text.ts";
 
 /** Flags that `get-token` must not receive from `setup`'s command line. */
@@ -56,7 +56,7 @@ export interface KubeconfigExec {
  * used (`auto` with `--username` is the password grant, which must ask for the password), and
  * the client secret and password are never included.
  */
-export function kubeconfigExec(flags: ParsedFlags): KubeconfigExec {
+function kubeconfigExec(flags: ParsedFlags): KubeconfigExec {
   const text = (name: string) => {
     const value = flags.get(name);
     return typeof value === "string" && value !== "" ? value : undefined;
@@ -85,7 +85,7 @@ export function kubeconfigExec(flags: ParsedFlags): KubeconfigExec {
  * The `kubectl config set-credentials` arguments that make a kubeconfig user run this plugin with
  * the given flags.
  */
-export function setCredentialsArgs(flags: ParsedFlags, user: string = KUBECONFIG_USER): string[] {
+function setCredentialsArgs(flags: ParsedFlags, user: string = KUBECONFIG_USER): string[] {
   const exec = kubeconfigExec(flags);
   return [
     "config",

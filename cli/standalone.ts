@@ -9,11 +9,16 @@ import { parseExecInfo } from "../lib/kube/exec_credential.ts";
 import { readEnv } from "../lib/permissions.ts";
 import { runStandaloneLogin } from "../lib/standalone.ts";
 import type { ParsedFlags } from "./flags.ts";
-import { noteCompatibilityFlags } from "./get_token.ts";
 import { interactionFor } from "./interaction.ts";
 import { createStderrLogger } from "./logger.ts";
-import { expandPath, FlagReader, homeDirectory, loginOptions } from "./options.ts";
-import type { PkceMethod } from "../lib/oidc/random.ts";
+import {
+  connectionOptions,
+  expandPath,
+  FlagReader,
+  homeDirectory,
+  loginOptions,
+  noteCompatibilityFlags,
+} from "./options.ts";
 
 /** The kubeconfig files kubectl would read: `--kubeconfig`, `$KUBECONFIG`, `~/.kube/config`. */
 export function kubeconfigFiles(flags: FlagReader): string[] {
@@ -37,15 +42,7 @@ export async function runStandalone(parsed: ParsedFlags): Promise<void> {
       user: flags.string("user"),
     },
     login: loginOptions(flags),
-    provider: {
-      pkceMethod: (flags.string("oidc-pkce-method") ?? "auto") as PkceMethod,
-      requestHeaders: flags.map("oidc-request-header"),
-      tls: {
-        certificateAuthorities: flags.list("certificate-authority").map(expandPath),
-        certificateAuthorityData: flags.list("certificate-authority-data"),
-        insecureSkipTlsVerify: flags.bool("insecure-skip-tls-verify"),
-      },
-    },
+    provider: connectionOptions(flags),
   }, interactionFor(parseExecInfo(readEnv("KUBERNETES_EXEC_INFO")), logger));
   const until = new Date(result.expiresAt).toISOString();
   if (result.outcome === "valid") {

@@ -32,7 +32,7 @@ export interface EntryStatus {
 }
 
 /** The public facts of an entry. */
-export function entryStatus(entry: CacheEntry, now: number = Date.now()): EntryStatus {
+function entryStatus(entry: CacheEntry, now: number = Date.now()): EntryStatus {
   const claims = decodeJwtClaims(entry.tokenSet.token);
   const text = (value: unknown) => typeof value === "string" && value !== "" ? value : undefined;
   return {

@@ -10,7 +10,7 @@ export function utcText(epochMs: number): string {
 }
 
 /** A duration in the largest sensible units: `45s`, `12m`, `3h 5m`, `4d 2h`. */
-export function durationText(ms: number): string {
+function durationText(ms: number): string {
   const seconds = Math.round(Math.abs(ms) / 1000);
   if (seconds < 60) return `${seconds}s`;
   const minutes = Math.floor(seconds / 60);

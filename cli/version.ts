@@ -1,5 +1,5 @@
 /**
- * The program's version, kept equal to `deno.json`'s by `tests/cli/program_test.ts`.
+ * The program's version, kept equal to `deno.json`'s by `tests/cli/flags_test.ts`.
  *
  * @module
  */

@@ -45,7 +45,9 @@ export function openBrowser(url: string, command?: string): Promise<number> {
   } catch (error) {
     const permission = toPermissionError(error);
     if (permission !== error) throw permission;
-    throw new KubeloginError(`could not start ${program}: ${(error as Error).message}`);
+    throw new KubeloginError(`could not start ${program}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   // The browser may outlive this process; do not keep the event loop alive for it.
   child.unref();
@@ -59,7 +61,7 @@ export function openBrowser(url: string, command?: string): Promise<number> {
  *
  * @throws {KubeloginError} when the URL is not one to open
  */
-export function openableUrl(url: string): string {
+function openableUrl(url: string): string {
   const parsed = url.startsWith("-") ? undefined : parseSecureUrl(url);
   if (!parsed) {
     throw new KubeloginError(

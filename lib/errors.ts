@@ -11,6 +11,12 @@
 /** Base class of every error this library raises on purpose. */
 export class KubeloginError extends Error {
   /**
+   * Stable identifier of the failure (jose's `ERR_…` convention), for callers to branch on
+   * instead of the message, which may change.
+   */
+  readonly code: string = "ERR_KUBELOGIN";
+
+  /**
    * Creates the error.
    *
    * @param message what went wrong, free of secrets
@@ -22,13 +28,18 @@ export class KubeloginError extends Error {
 }
 
 /** A flag or option value that cannot be used (unknown enum value, bad `key=value`, ...). */
-export class UsageError extends KubeloginError {}
+export class UsageError extends KubeloginError {
+  /** Stable code for callers to branch on. */
+  override readonly code: string = "ERR_USAGE";
+}
 
 /**
  * An OAuth 2.0 / OIDC error answered by the identity provider (RFC 6749 section 5.2), carrying the
  * provider's `error` code so callers branch on it rather than on message text.
  */
 export class OidcError extends KubeloginError {
+  /** Stable code for callers to branch on; the provider's own code is {@link OidcError.error}. */
+  override readonly code: string = "ERR_OIDC";
   /** The `error` code from the provider, e.g. `invalid_grant`. */
   readonly error: string;
   /** The provider's `error_description`, if any. */
@@ -58,6 +69,8 @@ export class OidcError extends KubeloginError {
 
 /** The provider could not be reached or answered something that is not a valid protocol answer. */
 export class ProviderError extends KubeloginError {
+  /** Stable code for callers to branch on. */
+  override readonly code: string = "ERR_PROVIDER";
   /** The HTTP status, when an answer arrived. */
   readonly status?: number;
   /** Creates the error; `options.status` is the HTTP status, when an answer arrived. */
@@ -73,7 +86,7 @@ export class ProviderError extends KubeloginError {
  */
 export class DiscoveryError extends ProviderError {
   /** Stable code for callers to branch on. */
-  readonly code = "ERR_DISCOVERY";
+  override readonly code: string = "ERR_DISCOVERY";
   /** The discovery URL that was fetched. */
   readonly url: string;
 
@@ -85,19 +98,72 @@ export class DiscoveryError extends ProviderError {
 }
 
 /** A token failed verification (signature, issuer, audience, expiry, nonce, algorithm). */
-export class TokenVerificationError extends KubeloginError {}
+export class TokenVerificationError extends KubeloginError {
+  /** Stable code for callers to branch on. */
+  override readonly code: string = "ERR_TOKEN_VERIFICATION";
+}
 
-/** The browser login did not complete: state mismatch, provider redirected an error, timeout. */
-export class AuthenticationError extends KubeloginError {}
+/**
+ * Why a login did not complete:
+ * - `timeout`: `--authentication-timeout-sec` passed;
+ * - `denied`: the person or the provider refused (device `access_denied`, a rejected password);
+ * - `expired`: the device code expired before it was approved;
+ * - `state`: a response that does not belong to this login (state or RFC 9207 issuer mismatch);
+ * - `bind`: no listen address for the local server could be bound;
+ * - `response`: the authorization response lacks what it must carry (no code);
+ * - `input`: nothing was entered where the person was asked.
+ */
+export type AuthenticationFailure =
+  | "timeout"
+  | "denied"
+  | "expired"
+  | "state"
+  | "bind"
+  | "response"
+  | "input";
+
+/** A login did not complete; {@link AuthenticationError.reason} says why. */
+export class AuthenticationError extends KubeloginError {
+  /** Stable code for callers to branch on. */
+  override readonly code: string = "ERR_AUTHENTICATION";
+  /** Why the login did not complete. */
+  readonly reason: AuthenticationFailure;
+
+  /**
+   * Creates the error.
+   *
+   * @param message what went wrong, free of secrets
+   * @param options `reason` says why; `cause` is the underlying error, if any
+   */
+  constructor(
+    message: string,
+    options: ErrorOptions & { reason: AuthenticationFailure },
+  ) {
+    super(message, options);
+    this.reason = options.reason;
+  }
+}
 
 /** No `--listen-address` of the authcode grant could be bound; says which process holds them. */
 export class ListenAddressBusyError extends AuthenticationError {
   /** Stable code for callers to branch on. */
-  readonly code = "ERR_LISTEN_ADDRESS_BUSY";
+  override readonly code: string = "ERR_LISTEN_ADDRESS_BUSY";
+
+  /**
+   * Creates the error; its reason is always `bind`.
+   *
+   * @param message which addresses, who holds them and how to avoid the clash
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, { ...options, reason: "bind" });
+  }
 }
 
 /** The token cache could not be read, written or locked. */
-export class CacheError extends KubeloginError {}
+export class CacheError extends KubeloginError {
+  /** Stable code for callers to branch on. */
+  override readonly code: string = "ERR_CACHE";
+}
 
 /**
  * A cache or key file or directory that others could write or plant: group- or world-writable,
@@ -106,35 +172,36 @@ export class CacheError extends KubeloginError {}
  */
 export class InsecureCacheError extends CacheError {
   /** Stable code for callers to branch on. */
-  readonly code = "ERR_INSECURE_CACHE";
+  override readonly code: string = "ERR_INSECURE_CACHE";
 }
 
 /** The OS keyring could not be reached or refused an operation. */
-export class KeyringError extends KubeloginError {}
+export class KeyringError extends KubeloginError {
+  /** Stable code for callers to branch on. */
+  override readonly code: string = "ERR_KEYRING";
+}
 
 /**
  * The token cache directory cannot be created or written (a file in the way, no permission, a
- * read-only file system). Names the directory and the flags that choose another or none.
+ * read-only file system). Names the directory; the CLI adds the flags that choose another or none.
  */
 export class CacheDirectoryError extends CacheError {
   /** Stable code for callers to branch on. */
-  readonly code = "ERR_CACHE_DIRECTORY";
+  override readonly code: string = "ERR_CACHE_DIRECTORY";
   /** The cache directory that could not be used. */
   readonly directory: string;
 
   /** @param reason the operating system's words, e.g. "Not a directory: mkdir '…'" */
   constructor(directory: string, reason: string, options?: ErrorOptions) {
-    super(
-      `cannot use the token cache directory ${directory}: ${reason}; choose another with ` +
-        "--token-cache-dir, or cache nothing with --token-cache-storage=none",
-      options,
-    );
+    super(`cannot use the token cache directory ${directory}: ${reason}`, options);
     this.directory = directory;
   }
 }
 
 /** Deno denied an operation; names the `--allow-…` flag that would grant it. */
 export class PermissionError extends KubeloginError {
+  /** Stable code for callers to branch on. */
+  override readonly code: string = "ERR_PERMISSION";
   /** The flag to add, e.g. `--allow-read=/home/me/.kube/cache`. */
   readonly flag: string;
   /**
@@ -150,12 +217,15 @@ export class PermissionError extends KubeloginError {
 }
 
 /** Interactive input was needed but is not available (no TTY, kubectl said non-interactive). */
-export class NotInteractiveError extends KubeloginError {}
+export class NotInteractiveError extends KubeloginError {
+  /** Stable code for callers to branch on. */
+  override readonly code: string = "ERR_NOT_INTERACTIVE";
+}
 
 /** `doctor` found problems; each was reported on its own line before this error. */
 export class CheckFailedError extends KubeloginError {
-  /** Stable identifier for scripts and tests. */
-  readonly code = "CHECK_FAILED";
+  /** Stable code for callers to branch on. */
+  override readonly code: string = "ERR_CHECK_FAILED";
 }
 
 /**
@@ -164,8 +234,8 @@ export class CheckFailedError extends KubeloginError {
  * error is the `cause`.
  */
 export class RefreshFailedError extends ProviderError {
-  /** Stable identifier of this failure. */
-  readonly code = "refresh_failed";
+  /** Stable code for callers to branch on. */
+  override readonly code: string = "ERR_REFRESH_FAILED";
   /**
    * Wraps the failure of a refresh request.
    *
@@ -175,4 +245,9 @@ export class RefreshFailedError extends ProviderError {
     const message = "could not refresh the token (the refresh token is kept for the next try)";
     super(`${message}: ${cause.message}`, { cause, status: cause.status });
   }
+}
+
+/** The message of anything thrown: an `Error`'s message, anything else as a string. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

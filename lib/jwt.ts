@@ -6,6 +6,8 @@
  * @module
  */
 
+import { decodeBase64Url } from "./base64url.ts";
+
 /** The claims this program reads from a token; others are kept as they are. */
 export interface JwtClaims {
   /** Expiry, seconds since the epoch. */
@@ -18,23 +20,6 @@ export interface JwtClaims {
 }
 
 const decoder = new TextDecoder();
-
-/** Decodes one base64url segment (no padding) into bytes. */
-export function decodeBase64Url(segment: string): Uint8Array {
-  const base64 = segment.replace(/-/g, "+").replace(/_/g, "/");
-  const padded = base64 + "=".repeat((4 - (base64.length % 4)) % 4);
-  const binary = atob(padded);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
-
-/** Encodes bytes as base64url without padding. */
-export function encodeBase64Url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
 
 /**
  * Returns the payload of a compact JWS, or `undefined` when the string is not a JWT with a JSON

@@ -9,8 +9,9 @@
 import type { CacheEntry } from "./cache/entries.ts";
 import { lockFilePath } from "./cache/lock.ts";
 import { dirnameOf } from "./path.ts";
+import { removeIfPresent } from "./remove_file.ts";
 import { openProviderSession, type ProviderOptions } from "./oidc/provider.ts";
-import { PermissionError } from "./errors.ts";
+import { errorMessage, PermissionError } from "./errors.ts";
 import { requirePermission } from "./permissions.ts";
 import { type RevocableTokenType, revokeToken } from "./oidc/revoke.ts";
 
@@ -53,13 +54,7 @@ export async function logoutEntry(
   const revocation = provider
     ? await revokeEntry(entry, provider, accessTokenHeld)
     : { kind: "unknown-provider" as const };
-  let deleted = true;
-  try {
-    await Deno.remove(entry.path);
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-    deleted = false;
-  }
+  const deleted = await removeIfPresent(entry.path);
   await Deno.remove(lockFilePath(dirnameOf(entry.path), entry.keyId)).catch(() => {});
   return { revocation, deleted };
 }
@@ -92,7 +87,7 @@ async function revokeEntry(
     // A missing grant is the user's to fix, not the provider's failure: stop before deleting, so
     // the refresh token can still be revoked once the grant is added.
     if (error instanceof PermissionError || error instanceof Deno.errors.NotCapable) throw error;
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     return { kind: "failed", reason, tokens: revoked };
   }
 }

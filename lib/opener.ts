@@ -78,7 +78,7 @@ export function chooseOpener(
 }
 
 /** Why this host has no screen for a browser, or `undefined` when it may have one. */
-export function headlessReason(environment: OpenerEnvironment): string | undefined {
+function headlessReason(environment: OpenerEnvironment): string | undefined {
   if (environment.sshConnection) return "an SSH session (SSH_CONNECTION is set)";
   if (environment.displayUnknown || environment.os !== "linux") return undefined;
   if (!environment.display && !environment.waylandDisplay) {

@@ -53,7 +53,9 @@ const notCapablePattern = /Requires (\w+) access to "?([^",]*)"?/;
 export function toPermissionError(error: unknown): unknown {
   if (!(error instanceof Deno.errors.NotCapable)) return error;
   const match = notCapablePattern.exec(error.message);
-  if (!match) return new PermissionError(error.message, "the missing --allow-… flag");
+  if (!match) {
+    return new PermissionError(error.message, "the missing --allow-… flag", { cause: error });
+  }
   const [, kind, found] = match;
   // A token cache entry or its lock is one hashed file of a directory users grant as a whole.
   const target = found.replace(/[\\/][0-9a-f]{64}(\.lock)?$/, "");

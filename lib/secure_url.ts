@@ -6,7 +6,7 @@
  */
 
 /** Whether a URL host name (as `URL.hostname` gives it) is this machine's loopback. */
-export function isLoopbackHostname(hostname: string): boolean {
+function isLoopbackHostname(hostname: string): boolean {
   const host = hostname.toLowerCase();
   return host === "localhost" || host === "[::1]" || /^127(?:\.\d{1,3}){3}$/.test(host);
 }

@@ -12,6 +12,7 @@
 import type { DataKeyStore } from "./data_key.ts";
 import { EncryptedFileCache, type EntryOwner } from "./encrypted_file.ts";
 import { lockFilePath } from "./lock.ts";
+import { removeIfPresent } from "../remove_file.ts";
 
 /** Which entries to delete; all of them when both fields are absent. */
 export interface CleanFilter {
@@ -30,14 +31,8 @@ export interface CleanReport {
 }
 
 /** Removes the whole cache directory; `true` when it existed. */
-export async function removeCacheDirectory(directory: string): Promise<boolean> {
-  try {
-    await Deno.remove(directory, { recursive: true });
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
+export function removeCacheDirectory(directory: string): Promise<boolean> {
+  return removeIfPresent(directory, { recursive: true });
 }
 
 /**

@@ -1,16 +1,17 @@
 /**
  * The 256-bit data key that encrypts token cache entries, and where it is kept. The file store
  * keeps it in a 0600 file outside the cache directory, so a copy of the cache directory alone
- * (a backup, a synced folder) does not reveal tokens; the keyring store (`keyring_data_key.ts`)
+ * (a backup, a synced folder) does not reveal tokens; the keyring store (`keyring.ts`)
  * keeps it in the OS keyring.
  *
  * @module
  */
 
-import { decodeBase64Url, encodeBase64Url } from "../jwt.ts";
+import { decodeBase64Url, encodeBase64Url } from "../base64url.ts";
 import { CacheError, InsecureCacheError } from "../errors.ts";
-import { ensurePrivateDir, writeFileAtomic } from "./atomic_write.ts";
+import { ensurePrivateDir, writeFileAtomic } from "../atomic_write.ts";
 import { dirnameOf } from "../path.ts";
+import { removeIfPresent } from "../remove_file.ts";
 import {
   checkOwner,
   checkPrivateDirectory,
@@ -35,7 +36,7 @@ export interface DataKeyStore {
 }
 
 /** Imports raw key bytes as a non-extractable AES-GCM key. */
-export function importDataKey(raw: Uint8Array): Promise<CryptoKey> {
+function importDataKey(raw: Uint8Array): Promise<CryptoKey> {
   if (raw.length !== DATA_KEY_BYTES) {
     throw new CacheError(`the cache data key has ${raw.length} bytes, expected ${DATA_KEY_BYTES}`);
   }
@@ -55,8 +56,8 @@ export function decodeDataKey(text: string): Promise<CryptoKey> {
   let raw: Uint8Array;
   try {
     raw = decodeBase64Url(text.trim());
-  } catch {
-    throw new CacheError("the cache data key is not valid base64url");
+  } catch (error) {
+    throw new CacheError("the cache data key is not valid base64url", { cause: error });
   }
   return importDataKey(raw);
 }
@@ -117,13 +118,7 @@ export class FileDataKeyStore implements DataKeyStore {
     return key;
   }
 
-  async remove(): Promise<boolean> {
-    try {
-      await Deno.remove(this.location);
-      return true;
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return false;
-      throw error;
-    }
+  remove(): Promise<boolean> {
+    return removeIfPresent(this.location);
   }
 }

@@ -39,7 +39,7 @@ export function withDirectoryErrors(store: TokenStore, directory: string): Token
 }
 
 /** The error to report for a failure at `directory`: converted when it is an OS refusal. */
-export function toCacheDirectoryError(error: unknown, directory: string): unknown {
+function toCacheDirectoryError(error: unknown, directory: string): unknown {
   if (!DIRECTORY_ERRORS.some((type) => error instanceof type)) return error;
   const reason = (error as Error).message.replace(/\s*\(os error \d+\)/, "");
   return new CacheDirectoryError(directory, reason, { cause: error });

@@ -11,11 +11,12 @@
  * @module
  */
 
-import { InsecureCacheError, KeyringError, PermissionError } from "../errors.ts";
+import { errorMessage, InsecureCacheError, KeyringError, PermissionError } from "../errors.ts";
 import type { TokenSet } from "../token_set.ts";
 import type { DataKeyStore } from "./data_key.ts";
-import { ensurePrivateDir, writeFileAtomic } from "./atomic_write.ts";
+import { ensurePrivateDir, writeFileAtomic } from "../atomic_write.ts";
 import { joinPath } from "../path.ts";
+import { removeIfPresent } from "../remove_file.ts";
 import { checkPrivateDirectory, knownUid, readRegularFile } from "./safe_file.ts";
 
 const MAGIC = new TextEncoder().encode("TKL1");
@@ -103,7 +104,7 @@ export class EncryptedFileCache {
       sealed = readRegularFile(this.entryPath(name));
     } catch (error) {
       if (error instanceof Deno.errors.NotCapable) throw error;
-      return miss("unreadable", describe(error));
+      return miss("unreadable", errorMessage(error));
     }
     if (!sealed) return miss("absent");
     let key: CryptoKey | undefined;
@@ -116,7 +117,7 @@ export class EncryptedFileCache {
         error instanceof Deno.errors.NotCapable || error instanceof KeyringError ||
         error instanceof PermissionError || error instanceof InsecureCacheError
       ) throw error;
-      return miss("no-data-key", describe(error));
+      return miss("no-data-key", errorMessage(error));
     }
     if (!key) return miss("no-data-key");
     if (sealed.length < MAGIC.length + IV_BYTES + 16 || !hasMagic(sealed)) {
@@ -169,14 +170,8 @@ export class EncryptedFileCache {
   }
 
   /** Deletes an entry; `true` when there was one. */
-  async delete(keyId: string): Promise<boolean> {
-    try {
-      await Deno.remove(this.entryPath(keyId));
-      return true;
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return false;
-      throw error;
-    }
+  delete(keyId: string): Promise<boolean> {
+    return removeIfPresent(this.entryPath(keyId));
   }
 
   /** The key ids of the entries in the directory (lock and temporary files excluded). */
@@ -231,8 +226,4 @@ function parseEntry(text: string): { tokenSet: TokenSet; owner?: EntryOwner } | 
 /** An expiry `Date` can hold: anything else would make every later cache hit throw. */
 function isUsableTime(value: unknown): value is number {
   return typeof value === "number" && Number.isFinite(new Date(value).getTime());
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -7,7 +7,7 @@
  */
 
 import type { TokenSet } from "../token_set.ts";
-import { PermissionError } from "../errors.ts";
+import { errorMessage, PermissionError } from "../errors.ts";
 import type { DataKeyStore } from "./data_key.ts";
 import { EncryptedFileCache, type EntryOwner } from "./encrypted_file.ts";
 
@@ -78,7 +78,7 @@ export async function listCacheEntries(
         if (error instanceof Deno.errors.NotCapable || error instanceof PermissionError) {
           throw error;
         }
-        reasons.push(`${storage}: ${error instanceof Error ? error.message : String(error)}`);
+        reasons.push(`${storage}: ${errorMessage(error)}`);
         continue;
       }
       if (read.hit) {

@@ -40,7 +40,7 @@ const encoder = new TextEncoder();
  * Serialises the key input canonically (sorted object keys, sorted scopes), so that equal inputs
  * give equal text whatever order the flags came in.
  */
-export function canonicalCacheKey(input: CacheKeyInput): string {
+function canonicalCacheKey(input: CacheKeyInput): string {
   const fields: [string, unknown][] = [
     ["authRequestExtraParams", sortedEntries(input.authRequestExtraParams)],
     ["certificateAuthorities", [...input.certificateAuthorities]],

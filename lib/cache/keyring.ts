@@ -169,25 +169,6 @@ export class KeyringDataKeyStore implements DataKeyStore {
     return removed;
   }
 
-  /**
-   * Deletes this store's key and any other account stored under the same service (a key from
-   * another version, a test); returns how many entries were deleted.
-   *
-   * @throws {KeyringError} when the keyring cannot be reached or refuses a deletion
-   */
-  async removeAll(): Promise<number> {
-    // The pinned entry first: it fails loudly where no Secret Service answers, whereas the search
-    // below would quietly look in the kernel keyring instead.
-    let deleted = await this.remove() ? 1 : 0;
-    const { AsyncEntry, findCredentialsAsync } = await loadBinding();
-    const others = await this.#call("list", () => findCredentialsAsync(this.#service));
-    for (const { account } of others) {
-      const entry = new AsyncEntry(this.#service, account, ENTRY_OPTIONS);
-      if (await this.#call("delete", () => entry.deleteCredential())) deleted++;
-    }
-    return deleted;
-  }
-
   async #read(): Promise<CryptoKey | undefined> {
     const text = await this.#readText();
     // The typings say `null`; `undefined` is treated the same in case a platform build differs.
@@ -282,7 +263,7 @@ export type KeyringProbe =
 
 /**
  * Whether the keyring can be used, without creating anything: loads the binding and reads the
- * data key. For callers that report an unusable keyring rather than fail (`clean`).
+ * data key. For callers that report an unusable keyring rather than fail (`doctor`).
  */
 export async function probeKeyring(
   options: KeyringDataKeyStoreOptions = {},

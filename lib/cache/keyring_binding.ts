@@ -6,7 +6,7 @@
  * @module
  */
 
-import { KeyringError, PermissionError } from "../errors.ts";
+import { errorMessage, KeyringError, PermissionError } from "../errors.ts";
 import { dirnameOf } from "../path.ts";
 
 /** The Deno flags that let the keyring binding load, to add to the plugin's own. */
@@ -160,6 +160,5 @@ export function permissionErrorIn(error: unknown): PermissionError | undefined {
 
 /** The first line of an error's message, which is all a one-line CLI message has room for. */
 export function describe(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split("\n", 1)[0].trim();
+  return errorMessage(error).split("\n", 1)[0].trim();
 }

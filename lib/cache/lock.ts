@@ -13,7 +13,7 @@
 
 import { CacheError } from "../errors.ts";
 import { joinPath } from "../path.ts";
-import { ensurePrivateDir } from "./atomic_write.ts";
+import { ensurePrivateDir } from "../atomic_write.ts";
 import { checkOwner, checkPrivateDirectory, knownUid, openRegularFile } from "./safe_file.ts";
 
 /** A held lock; disposing it releases the lock. */

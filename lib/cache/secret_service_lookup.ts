@@ -11,6 +11,7 @@
  * @module
  */
 
+import { errorMessage } from "../errors.ts";
 import { DbusConnection, DbusErrorReply, type DbusValue } from "./dbus.ts";
 
 const SECRETS = "org.freedesktop.secrets";
@@ -206,7 +207,7 @@ function classify(error: unknown): unknown {
   if (error instanceof Deno.errors.NotCapable || error instanceof SecretServiceLookupError) {
     return error;
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   if (
     error instanceof Deno.errors.NotFound || error instanceof Deno.errors.ConnectionRefused ||
     error instanceof Deno.errors.PermissionDenied

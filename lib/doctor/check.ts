@@ -30,8 +30,3 @@ export function fail(name: string, detail: string, fix: string): CheckResult {
 export function pass(name: string, detail: string): CheckResult {
   return { name, status: "pass", detail };
 }
-
-/** The message of an error, for a check's detail. */
-export function reasonOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -9,7 +9,8 @@
 import { EXEC_API_V1, EXEC_API_V1BETA1 } from "../kube/exec_credential.ts";
 import { isMap, parseYaml, readIfPresent, type YamlMap } from "../kube/kubeconfig.ts";
 import { joinPath } from "../path.ts";
-import { type CheckResult, fail, pass, reasonOf } from "./check.ts";
+import { errorMessage } from "../errors.ts";
+import { type CheckResult, fail, pass } from "./check.ts";
 
 /** The plugin's name as a kubectl plugin (`kubectl together-login`). */
 export const PLUGIN_WORD = "together-login";
@@ -59,7 +60,7 @@ export async function checkKubeconfig(input: KubeconfigCheckInput): Promise<Chec
         results.push(
           fail(
             "kubeconfig",
-            `${file}: ${reasonOf(error)}`,
+            `${file}: ${errorMessage(error)}`,
             `repair ${file} (kubectl cannot read it either)`,
           ),
         );

@@ -8,7 +8,8 @@
 
 import { parseListenAddress } from "../oidc/loopback_server.ts";
 import { allowFlagFor } from "../permissions.ts";
-import { type CheckResult, fail, pass, reasonOf } from "./check.ts";
+import { errorMessage } from "../errors.ts";
+import { type CheckResult, fail, pass } from "./check.ts";
 
 /** Which `--listen-address`es can be bound; busy ones fail only when none is free. */
 export function checkListenAddresses(addresses: readonly string[]): CheckResult[] {
@@ -19,7 +20,10 @@ export function checkListenAddresses(addresses: readonly string[]): CheckResult[
     try {
       ({ hostname, port } = parseListenAddress(address));
     } catch (error) {
-      return { ...fail(name, reasonOf(error), "pass --listen-address as HOST:PORT"), free: false };
+      return {
+        ...fail(name, errorMessage(error), "pass --listen-address as HOST:PORT"),
+        free: false,
+      };
     }
     if (port === 0) return { ...pass(name, "any free port will do"), free: true };
     try {
@@ -28,7 +32,7 @@ export function checkListenAddresses(addresses: readonly string[]): CheckResult[
     } catch (error) {
       const why = error instanceof Deno.errors.AddrInUse
         ? "is in use"
-        : `cannot be bound (${reasonOf(error)})`;
+        : `cannot be bound (${errorMessage(error)})`;
       return {
         ...fail(
           name,
@@ -71,7 +75,7 @@ export async function checkCacheDirectory(directory: string): Promise<CheckResul
     // Deno's own wording names no directory a user can grant; the fix below does.
     const reason = error instanceof Deno.errors.NotCapable
       ? "this process may not read it"
-      : reasonOf(error);
+      : errorMessage(error);
     return fail(
       name,
       `cannot inspect ${directory}: ${reason}`,
@@ -110,14 +114,15 @@ export async function checkCacheDirectory(directory: string): Promise<CheckResul
 /** Whether the OS keyring can be reached, for `--token-cache-storage=keyring`. */
 export async function checkKeyring(): Promise<CheckResult> {
   const name = "keyring";
-  if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
+  // Loaded here only: the keyring binding is a native module.
+  const { keyringBindingPermitted } = await import("../cache/keyring_binding.ts");
+  if (!(await keyringBindingPermitted())) {
     return fail(
       name,
       "keyring storage needs --allow-ffi, which this process lacks",
       "run with --allow-ffi, or use --token-cache-storage=disk",
     );
   }
-  // Loaded here only: the keyring binding is a native module.
   const { probeKeyring } = await import("../cache/keyring.ts");
   const probe = await probeKeyring();
   if (!probe.available) {

@@ -12,7 +12,8 @@ import { readJsonObject } from "../oidc/json.ts";
 import type { ProviderOptions } from "../oidc/provider.ts";
 import { ASYMMETRIC_ALGORITHMS, CLOCK_TOLERANCE_SECONDS } from "../oidc/verify.ts";
 import type { GrantType } from "../login_options.ts";
-import { type CheckResult, fail, pass, reasonOf } from "./check.ts";
+import { errorMessage } from "../errors.ts";
+import { type CheckResult, fail, pass } from "./check.ts";
 
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "[::1]", "localhost"]);
 
@@ -59,7 +60,7 @@ export async function checkProvider(
     return [
       fail(
         "discovery",
-        reasonOf(error),
+        errorMessage(error),
         "fix the TLS flags (--certificate-authority, --certificate-authority-data)",
       ),
     ];
@@ -75,7 +76,7 @@ export async function checkProvider(
     results.push(
       fail(
         "discovery",
-        `GET ${discoveryUrl}: ${reasonOf(error)}`,
+        `GET ${discoveryUrl}: ${errorMessage(error)}`,
         "check --oidc-issuer-url (it must equal the provider's issuer exactly), the network and proxy, and for a private CA --certificate-authority",
       ),
     );
@@ -126,7 +127,7 @@ async function checkJwks(http: ProviderHttp, metadata: ProviderMetadata): Promis
   } catch (error) {
     return fail(
       "jwks",
-      `GET ${metadata.jwksUri}: ${reasonOf(error)}`,
+      `GET ${metadata.jwksUri}: ${errorMessage(error)}`,
       "make the provider's jwks_uri reachable from this machine",
     );
   }
@@ -167,7 +168,7 @@ async function checkClock(http: ProviderHttp, url: string): Promise<CheckResult>
   } catch (error) {
     return fail(
       "clock",
-      `GET ${url}: ${reasonOf(error)}`,
+      `GET ${url}: ${errorMessage(error)}`,
       "make the provider reachable from this machine",
     );
   }

@@ -50,8 +50,8 @@ export function parseExecInfo(raw: string | undefined): ExecInfo {
   let doc: unknown;
   try {
     doc = JSON.parse(raw);
-  } catch {
-    throw new UsageError("invalid KUBERNETES_EXEC_INFO: not JSON");
+  } catch (error) {
+    throw new UsageError("invalid KUBERNETES_EXEC_INFO: not JSON", { cause: error });
   }
   if (typeof doc !== "object" || doc === null) {
     throw new UsageError("invalid KUBERNETES_EXEC_INFO: not a JSON object");

@@ -10,7 +10,7 @@
 
 import { dump, load } from "js-yaml";
 import { UsageError } from "../errors.ts";
-import { writeFileAtomic } from "../cache/atomic_write.ts";
+import { writeFileAtomic } from "../atomic_write.ts";
 
 /** Which kubeconfig user to use, as kubectl's `--kubeconfig`, `--context` and `--user` say. */
 export interface KubeconfigSelection {
@@ -58,7 +58,8 @@ export function parseYaml(path: string, text: string): YamlMap {
   try {
     document = load(text);
   } catch (error) {
-    throw new UsageError(`${path} is not valid YAML: ${(error as Error).message.split("\n")[0]}`);
+    const reason = (error as Error).message.split("\n")[0];
+    throw new UsageError(`${path} is not valid YAML: ${reason}`, { cause: error });
   }
   if (document === undefined || document === null) return {};
   if (!isMap(document)) throw new UsageError(`${path} is not a kubeconfig`);

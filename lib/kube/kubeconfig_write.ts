@@ -10,7 +10,7 @@
 
 import { dump } from "js-yaml";
 import { UsageError } from "../errors.ts";
-import { ensurePrivateDir, writeFileAtomic } from "../cache/atomic_write.ts";
+import { ensurePrivateDir, writeFileAtomic } from "../atomic_write.ts";
 import { dirnameOf } from "../path.ts";
 import { namedEntry, parseYaml, readIfPresent, type YamlMap } from "./kubeconfig.ts";
 

@@ -18,9 +18,9 @@ import {
 } from "./loopback_server.ts";
 import type { ProviderMetadata } from "./discovery.ts";
 import { type ProviderSession, scopeParameter } from "./provider.ts";
-import { createPkcePair, type PkcePair, randomToken, shouldUsePkce } from "./random.ts";
+import { createPkcePair, type PkcePair, randomToken, shouldUsePkce } from "./pkce.ts";
 import { GRANT_AUTHORIZATION_CODE, requestToken } from "./token_endpoint.ts";
-import { verifyTokenResponse } from "./verify.ts";
+import { verifySessionResponse } from "./verify.ts";
 import { stripControlCharacters } from "../text.ts";
 
 /** The secrets of one authorization request, kept until the code comes back. */
@@ -78,14 +78,7 @@ export async function exchangeAuthorizationCode(
   };
   if (request.pkce) params.code_verifier = request.pkce.verifier;
   const response = await requestToken(session.http, session.metadata, session.client, params);
-  return await verifyTokenResponse(response, {
-    http: session.http,
-    metadata: session.metadata,
-    documents: session.documents,
-    clientId: session.options.clientId,
-    nonce: request.nonce,
-    useAccessToken: session.options.useAccessToken,
-  });
+  return await verifySessionResponse(session, response, { nonce: request.nonce });
 }
 
 /**
@@ -147,6 +140,7 @@ export function checkResponseIssuer(
       throw new AuthenticationError(
         "the authorization response has no iss parameter, though the provider's discovery " +
           "document promises one (RFC 9207); the response may come from another provider",
+        { reason: "state" },
       );
     }
     return response.code;
@@ -155,6 +149,7 @@ export function checkResponseIssuer(
     throw new AuthenticationError(
       `the authorization response comes from the issuer ${stripControlCharacters(response.iss)}, ` +
         `not ${metadata.issuer} (RFC 9207 mix-up defence); the code was not used`,
+      { reason: "state" },
     );
   }
   return response.code;
@@ -182,8 +177,8 @@ function defaultRedirectUri(server: LoopbackServer, hostname: string | undefined
 function callbackPath(redirectUri: string): string {
   try {
     return new URL(redirectUri).pathname || "/";
-  } catch {
-    throw new UsageError(`invalid --oidc-redirect-url ${redirectUri}`);
+  } catch (error) {
+    throw new UsageError(`invalid --oidc-redirect-url ${redirectUri}`, { cause: error });
   }
 }
 
@@ -201,6 +196,7 @@ async function readLocalServerTls(
     if (error instanceof Deno.errors.NotCapable) throw error;
     throw new UsageError(
       `could not read the local server certificate or key: ${(error as Error).message}`,
+      { cause: error },
     );
   }
 }

@@ -71,13 +71,16 @@ function requirePrompter(interaction: Interaction): Prompter {
  */
 export function parseEnteredCode(input: string, request: AuthorizationRequest): string {
   const text = input.trim();
-  if (text === "") throw new AuthenticationError("no authorization code was entered");
+  if (text === "") {
+    throw new AuthenticationError("no authorization code was entered", { reason: "input" });
+  }
   const params = responseParams(text);
   if (!params) return text;
   const state = params.get("state");
   if (state !== null && state !== request.state) {
     throw new AuthenticationError(
       "the pasted authorization response has a wrong state: it does not belong to this login",
+      { reason: "state" },
     );
   }
   const error = params.get("error");
@@ -85,7 +88,11 @@ export function parseEnteredCode(input: string, request: AuthorizationRequest): 
     throw new OidcError("authorization", error, params.get("error_description") ?? undefined);
   }
   const code = params.get("code");
-  if (!code) throw new AuthenticationError("the pasted authorization response has no code");
+  if (!code) {
+    throw new AuthenticationError("the pasted authorization response has no code", {
+      reason: "response",
+    });
+  }
   return code;
 }
 

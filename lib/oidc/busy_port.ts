@@ -7,9 +7,6 @@
 
 import { AuthenticationError, ListenAddressBusyError } from "../errors.ts";
 
-/** The loopback server's failure to bind, as `startLoopbackServer` words it. */
-const BIND_FAILURE = "could not start the local server";
-
 /**
  * Adds the holders and the `--listen-address=127.0.0.1:0` hint to a bind failure; any other
  * error is returned unchanged.
@@ -20,11 +17,7 @@ export async function explainBusyListenAddresses(
   error: unknown,
   addresses: readonly string[],
 ): Promise<unknown> {
-  // The loopback server (another module) raises a plain AuthenticationError; its wording is the
-  // only sign of this case.
-  if (!(error instanceof AuthenticationError) || !error.message.startsWith(BIND_FAILURE)) {
-    return error;
-  }
+  if (!(error instanceof AuthenticationError) || error.reason !== "bind") return error;
   const holders: string[] = [];
   for (const address of addresses) {
     const port = Number(/:(\d+)$/.exec(address)?.[1]);

@@ -27,7 +27,7 @@ import {
   requestToken,
   type TokenResponse,
 } from "./token_endpoint.ts";
-import { verifyTokenResponse } from "./verify.ts";
+import { verifySessionResponse } from "./verify.ts";
 import { AUTHORIZATION_REQUEST_PARAMS, refuseReservedParams } from "./extra_params.ts";
 import { stripControlCharacters } from "../text.ts";
 
@@ -86,13 +86,7 @@ export async function loginWithDeviceCode(
   showVerificationUri(authorization, options, interaction);
   using _details = await showDeviceCodeDetails(authorization, options, interaction);
   const response = await pollDeviceToken(session, authorization, options, interaction);
-  return await verifyTokenResponse(response, {
-    http: session.http,
-    metadata: session.metadata,
-    documents: session.documents,
-    clientId: session.options.clientId,
-    useAccessToken: session.options.useAccessToken,
-  });
+  return await verifySessionResponse(session, response);
 }
 
 /**
@@ -188,10 +182,11 @@ export async function pollDeviceToken(
   for (;;) {
     try {
       await sleep(pollDelayMs(interval, expiresAt), deadline.signal);
-    } catch {
+    } catch (error) {
       throw new AuthenticationError(
         `timed out after ${timeoutSec} s waiting for the device login to be approved ` +
           "(see --authentication-timeout-sec)",
+        { cause: error, reason: "timeout" },
       );
     }
     if (Date.now() >= expiresAt) throw expiredError();
@@ -213,7 +208,7 @@ export async function pollDeviceToken(
         case "access_denied":
           throw new AuthenticationError(
             "the device login was denied at the provider (access_denied)",
-            { cause: error },
+            { cause: error, reason: "denied" },
           );
         case "expired_token":
           throw expiredError(error);
@@ -243,7 +238,7 @@ export function pollDelayMs(
 function expiredError(cause?: OidcError): AuthenticationError {
   return new AuthenticationError(
     "the device code expired before the login was approved (expired_token); run the command again",
-    { cause },
+    { cause, reason: "expired" },
   );
 }
 

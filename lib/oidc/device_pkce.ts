@@ -7,7 +7,7 @@
  */
 
 import type { ProviderSession } from "./provider.ts";
-import { createPkcePair, shouldUsePkce } from "./random.ts";
+import { createPkcePair, shouldUsePkce } from "./pkce.ts";
 
 /**
  * Adds `code_challenge` and `code_challenge_method` to the device authorization form when

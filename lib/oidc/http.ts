@@ -8,7 +8,7 @@
  * @module
  */
 
-import { ProviderError, UsageError } from "../errors.ts";
+import { errorMessage, ProviderError, UsageError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { requirePermission, toPermissionError } from "../permissions.ts";
 import { parseSecureUrl } from "../secure_url.ts";
@@ -193,7 +193,9 @@ async function readCaFile(path: string): Promise<string> {
   try {
     return await Deno.readTextFile(path);
   } catch (error) {
-    throw new UsageError(`could not read --certificate-authority ${path}: ${describe(error)}`);
+    throw new UsageError(`could not read --certificate-authority ${path}: ${errorMessage(error)}`, {
+      cause: error,
+    });
   }
 }
 
@@ -202,8 +204,10 @@ function decodeCaData(data: string): string {
     const pem = atob(data.trim());
     if (!pem.includes("-----BEGIN CERTIFICATE-----")) throw new Error("no PEM certificate");
     return pem;
-  } catch {
-    throw new UsageError("--certificate-authority-data is not base64 of a PEM certificate");
+  } catch (error) {
+    throw new UsageError("--certificate-authority-data is not base64 of a PEM certificate", {
+      cause: error,
+    });
   }
 }
 
@@ -217,8 +221,4 @@ function describeFetchError(error: unknown): string {
     parts.push(e.message);
   }
   return parts.join(": ") || String(error);
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

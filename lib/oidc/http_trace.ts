@@ -43,7 +43,7 @@ const HIDDEN_HEADERS = new Set([
 ]);
 
 /** The URL as traced: secret query values replaced by `***`. */
-export function redactUrl(url: URL): string {
+function redactUrl(url: URL): string {
   const shown = new URL(url);
   shown.username = "";
   shown.password = "";

@@ -59,20 +59,23 @@ export function requiredString(object: JsonObject, field: string, what: string):
   return value;
 }
 
-/** An optional string field; a present field of another type is an error. */
+/** An optional string field; a field of another type is treated as absent. */
 export function optionalString(object: JsonObject, field: string): string | undefined {
   const value = object[field];
   return typeof value === "string" ? value : undefined;
 }
 
-/** An optional array of strings; anything else is treated as absent. */
+/** An optional array of strings, its other items dropped; anything else is treated as absent. */
 export function optionalStringArray(object: JsonObject, field: string): string[] | undefined {
   const value = object[field];
   if (!Array.isArray(value)) return undefined;
   return value.filter((item): item is string => typeof item === "string");
 }
 
-/** An optional non-negative number (also accepted as a numeric string, as some providers send). */
+/**
+ * An optional finite number, also accepted as a string of digits (as some providers send);
+ * anything else is treated as absent.
+ */
 export function optionalNumber(object: JsonObject, field: string): number | undefined {
   const value = object[field];
   if (typeof value === "number" && Number.isFinite(value)) return value;

@@ -11,7 +11,7 @@
 import { AuthenticationError, OidcError, UsageError } from "../errors.ts";
 import { requirePermission, toPermissionError } from "../permissions.ts";
 import { bindListeners, type BoundListener } from "./loopback_listen.ts";
-import { randomToken } from "./random.ts";
+import { randomToken } from "./pkce.ts";
 import { stripControlCharacters } from "../text.ts";
 
 /** Options of {@link startLoopbackServer}. */
@@ -102,7 +102,9 @@ export function startLoopbackServer(options: LoopbackServerOptions): LoopbackSer
       throw error;
     }
   }
-  throw new AuthenticationError(`could not start the local server: ${failures.join("; ")}`);
+  throw new AuthenticationError(`could not start the local server: ${failures.join("; ")}`, {
+    reason: "bind",
+  });
 }
 
 class Server implements LoopbackServer {
@@ -159,6 +161,7 @@ class Server implements LoopbackServer {
           reject(
             new AuthenticationError(
               "timed out waiting for the browser login (see --authentication-timeout-sec)",
+              { reason: "timeout" },
             ),
           )
         );
@@ -191,7 +194,13 @@ class Server implements LoopbackServer {
         }
         const code = params.get("code");
         if (!code) {
-          settle(() => reject(new AuthenticationError("the authorization response has no code")));
+          settle(() =>
+            reject(
+              new AuthenticationError("the authorization response has no code", {
+                reason: "response",
+              }),
+            )
+          );
           return page(400, "Login failed", "The response has no authorization code.");
         }
         settle(() => resolve(iss === undefined ? { code } : { code, iss }));

@@ -11,7 +11,7 @@ import type { LoginOptions } from "../login_options.ts";
 import type { TokenSet } from "../token_set.ts";
 import { type ProviderSession, scopeParameter } from "./provider.ts";
 import { GRANT_PASSWORD, requestToken } from "./token_endpoint.ts";
-import { verifyTokenResponse } from "./verify.ts";
+import { verifySessionResponse } from "./verify.ts";
 
 /** The prompts, as kubelogin words them. */
 export const USERNAME_PROMPT = "Username: ";
@@ -48,18 +48,12 @@ export async function loginWithPassword(
       const detail = error.errorDescription ? `: ${error.errorDescription}` : "";
       throw new AuthenticationError(
         `the provider rejected the username or password for ${username} (invalid_grant${detail})`,
-        { cause: error },
+        { cause: error, reason: "denied" },
       );
     }
     throw error;
   }
-  return await verifyTokenResponse(response, {
-    http: session.http,
-    metadata: session.metadata,
-    documents: session.documents,
-    clientId: session.options.clientId,
-    useAccessToken: session.options.useAccessToken,
-  });
+  return await verifySessionResponse(session, response);
 }
 
 async function ask(
@@ -77,6 +71,6 @@ async function ask(
     );
   }
   const value = secret ? await prompter.readSecret(prompt) : await prompter.readLine(prompt);
-  if (value === "") throw new AuthenticationError(`no ${what} was entered`);
+  if (value === "") throw new AuthenticationError(`no ${what} was entered`, { reason: "input" });
   return value;
 }

@@ -8,7 +8,7 @@ import { discover, type ProviderMetadata } from "./discovery.ts";
 import { ProviderHttp, type TlsOptions } from "./http.ts";
 import { type MetadataStore, ProviderDocuments } from "./metadata_cache.ts";
 import type { Logger } from "../log.ts";
-import type { PkceMethod } from "./random.ts";
+import type { PkceMethod } from "./pkce.ts";
 import type { OAuthClient } from "./token_endpoint.ts";
 
 /** The provider-side flags of `get-token` and `setup`. */

@@ -8,7 +8,7 @@ import { OidcError } from "../errors.ts";
 import type { TokenSet } from "../token_set.ts";
 import type { ProviderSession } from "./provider.ts";
 import { GRANT_REFRESH_TOKEN, requestToken } from "./token_endpoint.ts";
-import { verifyTokenResponse } from "./verify.ts";
+import { verifySessionResponse } from "./verify.ts";
 
 /**
  * Exchanges a refresh token for a new token set and verifies it. A provider that does not rotate
@@ -26,12 +26,7 @@ export async function refreshTokenSet(
     grant_type: GRANT_REFRESH_TOKEN,
     refresh_token: refreshToken,
   }).catch(forgetMetadata(session));
-  return await verifyTokenResponse(response, {
-    http: session.http,
-    metadata: session.metadata,
-    documents: session.documents,
-    clientId: session.options.clientId,
-    useAccessToken: session.options.useAccessToken,
+  return await verifySessionResponse(session, response, {
     previousRefreshToken: refreshToken,
   }).catch(forgetMetadata(session));
 }

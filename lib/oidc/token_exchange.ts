@@ -20,7 +20,7 @@ import type { LoginOptions } from "../login_options.ts";
 import type { TokenSet } from "../token_set.ts";
 import { type ProviderSession, scopeParameter } from "./provider.ts";
 import { requestToken, type TokenResponse } from "./token_endpoint.ts";
-import { verifyTokenResponse } from "./verify.ts";
+import { verifySessionResponse } from "./verify.ts";
 
 /** The grant type of RFC 8693 section 2.1. */
 export const GRANT_TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
@@ -72,18 +72,12 @@ export async function loginWithTokenExchange(
   const response: TokenResponse = exchange.requestedTokenType === TOKEN_TYPE_ID_TOKEN
     ? { ...answer, idToken: answer.idToken ?? answer.accessToken }
     : answer;
-  const { useAccessToken } = session.options;
-  if (!useAccessToken && !response.idToken) {
+  if (!session.options.useAccessToken && !response.idToken) {
     throw new UsageError(
       "the provider answered the token exchange without an ID token; add " +
         "--oidc-use-access-token to give kubectl the access token, or ask for an ID token with " +
         `--token-exchange-requested-token-type=${TOKEN_TYPE_ID_TOKEN}`,
     );
   }
-  return await verifyTokenResponse(response, {
-    http: session.http,
-    metadata: session.metadata,
-    clientId: session.options.clientId,
-    useAccessToken,
-  });
+  return await verifySessionResponse(session, response);
 }

@@ -10,12 +10,13 @@
  */
 
 import { createLocalJWKSet, errors as joseErrors, type JSONWebKeySet, jwtVerify } from "jose";
-import { ProviderError, TokenVerificationError } from "../errors.ts";
+import { errorMessage, ProviderError, TokenVerificationError } from "../errors.ts";
 import { decodeJwtClaims } from "../jwt.ts";
 import type { TokenSet } from "../token_set.ts";
 import type { ProviderMetadata } from "./discovery.ts";
 import type { ProviderHttp } from "./http.ts";
 import { ProviderDocuments } from "./metadata_cache.ts";
+import type { ProviderSession } from "./provider.ts";
 import type { TokenResponse } from "./token_endpoint.ts";
 
 /** Asymmetric JWS algorithms; a provider listing others (HS*, none) has them ignored. */
@@ -49,6 +50,27 @@ export interface VerifyOptions {
   useAccessToken: boolean;
   /** The refresh token in use, kept when a refresh answer carries no new one (RFC 6749 section 6). */
   previousRefreshToken?: string;
+}
+
+/**
+ * Verifies a token response of the session's provider for its client, with the JWKS through the
+ * session's metadata cache: what every grant and the refresh do with their answer.
+ *
+ * @param extra the authorization request's nonce, or the refresh token in use
+ */
+export function verifySessionResponse(
+  session: ProviderSession,
+  response: TokenResponse,
+  extra: Pick<VerifyOptions, "nonce" | "previousRefreshToken"> = {},
+): Promise<TokenSet> {
+  return verifyTokenResponse(response, {
+    http: session.http,
+    metadata: session.metadata,
+    documents: session.documents,
+    clientId: session.options.clientId,
+    useAccessToken: session.options.useAccessToken,
+    ...extra,
+  });
 }
 
 /** Verifies the tokens in a token response and returns the set to cache and hand to kubectl. */
@@ -189,7 +211,7 @@ const MAX_LIFETIME_SECONDS = 366 * 24 * 3600;
  *
  * @throws {TokenVerificationError} naming the failed check
  */
-export function checkIdTokenClaims(
+function checkIdTokenClaims(
   payload: Readonly<Record<string, unknown>>,
   clientId: string,
   now: number = Date.now(),
@@ -231,5 +253,5 @@ function describeJoseError(error: unknown): string {
   }
   if (error instanceof joseErrors.JWSSignatureVerificationFailed) return "the signature is invalid";
   if (error instanceof joseErrors.JOSEError) return error.message;
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }

@@ -8,7 +8,8 @@
  * `{ name, error }` for a failure; `debug` holds the store's debug lines.
  */
 
-import { KeyringDataKeyStore } from "../../lib/cache/keyring.ts";
+import { KEYRING_SERVICE, KeyringDataKeyStore } from "../../lib/cache/keyring.ts";
+import { loadBinding } from "../../lib/cache/keyring_binding.ts";
 
 /** One line of the child's output. */
 export interface ChildReport {
@@ -30,6 +31,21 @@ async function fingerprint(key: CryptoKey): Promise<string> {
     .join("");
 }
 
+/**
+ * Deletes the store's key and every other account under the service (keys of other versions or
+ * tests); how many entries were deleted. The pinned entry goes first: it fails loudly where no
+ * Secret Service answers, whereas the search would quietly look in the kernel keyring instead.
+ */
+async function removeAll(store: KeyringDataKeyStore): Promise<number> {
+  let deleted = await store.remove() ? 1 : 0;
+  const { AsyncEntry, findCredentialsAsync } = await loadBinding();
+  for (const { account } of await findCredentialsAsync(KEYRING_SERVICE)) {
+    const entry = new AsyncEntry(KEYRING_SERVICE, account, { linux: { store: "secret-service" } });
+    if (await entry.deleteCredential()) deleted++;
+  }
+  return deleted;
+}
+
 if (import.meta.main) {
   const debug: string[] = [];
   const store = new KeyringDataKeyStore({
@@ -41,7 +57,7 @@ if (import.meta.main) {
       if (step === "remove") {
         results.push(await store.remove());
       } else if (step === "removeAll") {
-        results.push(await store.removeAll());
+        results.push(await removeAll(store));
       } else {
         const key = step === "load" ? await store.load() : await store.loadOrCreate();
         results.push(key ? await fingerprint(key) : null);

@@ -4,7 +4,8 @@
  */
 
 import assert from "node:assert/strict";
-import { decodeJwtClaims, encodeBase64Url } from "../../lib/jwt.ts";
+import { encodeBase64Url } from "../../lib/base64url.ts";
+import { decodeJwtClaims } from "../../lib/jwt.ts";
 import { ALICE, PUBLIC_CLIENT_ID, startTestIdp } from "../support/idp.ts";
 import { PluginSandbox } from "../support/plugin.ts";
 import { UserAgent } from "../support/user_agent.ts";

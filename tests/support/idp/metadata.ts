@@ -14,7 +14,7 @@
  */
 
 import { CompactSign, decodeProtectedHeader, exportJWK, generateKeyPair, type JWK } from "jose";
-import { decodeBase64Url } from "../../../lib/jwt.ts";
+import { decodeBase64Url } from "../../../lib/base64url.ts";
 
 /** How {@link MetadataControl.rotateSigningKey} rotates. */
 export interface RotationOptions {

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { encodeBase64Url } from "../jwt.ts";
+import { encodeBase64Url } from "../base64url.ts";
 
 const encoder = new TextEncoder();
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { dirnameOf } from "../path.ts";
+import { dirnameOf } from "./path.ts";
 
 /**
  * Writes `data` to `path` through a temporary file in the same directory: write, fsync, rename over
