@@ -2,7 +2,7 @@
  * The cache-hit path of `get-token`, which kubectl runs before every command: parse the flags,
  * read the entry, print the ExecCredential. Its static imports are the only modules `deno run`
  * loads for a cache hit from `plugin.ts`, so it imports no CLI library, no login code and no
- * module with an analysable `import()` of those; the keyring store is imported only for keyring
+ * module with an analysable `import()` of those; the keyring's bus read is imported only for keyring
  * storage. Anything it does not handle (another command, verbose logging, `--force-refresh`, no
  * storage, a miss, any error) it declines, and the full program answers, reporting errors the
  * usual way.
@@ -38,7 +38,9 @@ export async function answerFromCache(args: readonly string[]): Promise<boolean>
   const options = getTokenOptions(flags);
   if (options.forceRefresh || options.cache.storage === "none") return false;
   const keyId = await cacheKeyId(cacheKeyInputOf(options));
-  const cache = new EncryptedFileCache(options.cache.directory, await dataKeyStore(options.cache));
+  const dataKeys = await dataKeyStore(options.cache);
+  if (!dataKeys) return false;
+  const cache = new EncryptedFileCache(options.cache.directory, dataKeys);
   const read = await cache.read(keyId);
   if (!read.hit || isExpired(read.tokenSet)) return false;
   const execInfo = parseExecInfo(readEnv("KUBERNETES_EXEC_INFO"));
@@ -48,12 +50,13 @@ export async function answerFromCache(args: readonly string[]): Promise<boolean>
 }
 
 /**
- * The data key's store for the storage in use. The keyring store is imported only for keyring
- * storage, so a disk hit loads none of it; on Linux it reads the key over the session bus, which
- * loads no native binding either (docs/performance.md, "Keyring storage").
+ * The data key's store for the storage in use, or `undefined` to leave the run to the full
+ * program. For keyring storage only the bus read is imported (`lib/cache/bus_data_key.ts`), so a
+ * disk hit loads none of it and a keyring hit no keyring store or native binding
+ * (docs/performance.md, "Keyring storage").
  */
-async function dataKeyStore(cache: TokenCacheOptions): Promise<DataKeyStore> {
+async function dataKeyStore(cache: TokenCacheOptions): Promise<DataKeyStore | undefined> {
   if (cache.storage === "disk") return new FileDataKeyStore(cache.dataKeyFile);
-  const { KeyringDataKeyStore } = await import("../lib/cache/keyring.ts");
-  return new KeyringDataKeyStore();
+  const { busDataKeyStore } = await import("../lib/cache/bus_data_key.ts");
+  return await busDataKeyStore();
 }

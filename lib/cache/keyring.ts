@@ -43,17 +43,11 @@ import {
   sessionBusRoute,
 } from "./secret_service_lookup.ts";
 
+import { KEYRING_DATA_KEY_ACCOUNT, KEYRING_SERVICE } from "./keyring_names.ts";
+
 export { KEYRING_PERMISSION_FLAGS, requireKeyringPermissions };
 
-/** The keyring service name every together-kubelogin entry is stored under. */
-export const KEYRING_SERVICE = "together-kubelogin";
-
-/**
- * The keyring account of the data key. The keyring is already per OS user and the data key file
- * of the `disk` storage is one per user as well, so one key serves every cluster and cache
- * directory; a per-cluster key would bring back one keyring entry per login.
- */
-export const KEYRING_DATA_KEY_ACCOUNT = "token-cache-data-key";
+export { KEYRING_DATA_KEY_ACCOUNT, KEYRING_SERVICE };
 
 /**
  * How long a call into the binding may take. A write may wait on the desktop's dialog to create
