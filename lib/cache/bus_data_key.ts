@@ -24,10 +24,7 @@ import {
 export async function busDataKeyStore(): Promise<DataKeyStore | undefined> {
   const route = sessionBusRoute();
   if (!("socketPath" in route)) return undefined;
-  const text = await lookupSecret(
-    { service: KEYRING_SERVICE, username: KEYRING_DATA_KEY_ACCOUNT },
-    { socketPath: route.socketPath, timeoutMs: SECRET_SERVICE_READ_TIMEOUT_MS },
-  );
+  const text = await lookupDataKeyText(route.socketPath);
   if (text === undefined) return undefined;
   const key = await decodeDataKey(text);
   const readOnly = (): never => {
@@ -39,4 +36,21 @@ export async function busDataKeyStore(): Promise<DataKeyStore | undefined> {
     loadOrCreate: readOnly,
     remove: readOnly,
   };
+}
+
+/**
+ * The data key's text as the binding stored it (attributes `service` and `username`), read over
+ * the bus at `socketPath` within {@link SECRET_SERVICE_READ_TIMEOUT_MS}; `undefined` when absent.
+ *
+ * @throws {SecretServiceLookupError} when the bus or the Secret Service cannot answer
+ */
+export function lookupDataKeyText(
+  socketPath: string,
+  service: string = KEYRING_SERVICE,
+  account: string = KEYRING_DATA_KEY_ACCOUNT,
+): Promise<string | undefined> {
+  return lookupSecret(
+    { service, username: account },
+    { socketPath, timeoutMs: SECRET_SERVICE_READ_TIMEOUT_MS },
+  );
 }

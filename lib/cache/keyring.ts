@@ -36,14 +36,10 @@ import {
   permissionErrorIn,
   requireKeyringPermissions,
 } from "./keyring_binding.ts";
-import {
-  lookupSecret,
-  SECRET_SERVICE_READ_TIMEOUT_MS,
-  SecretServiceLookupError,
-  sessionBusRoute,
-} from "./secret_service_lookup.ts";
+import { SecretServiceLookupError, sessionBusRoute } from "./secret_service_lookup.ts";
 
 import { KEYRING_DATA_KEY_ACCOUNT, KEYRING_SERVICE } from "./keyring_names.ts";
+import { lookupDataKeyText } from "./bus_data_key.ts";
 
 export { KEYRING_PERMISSION_FLAGS, requireKeyringPermissions };
 
@@ -188,10 +184,7 @@ export class KeyringDataKeyStore implements DataKeyStore {
       return await this.#call("read", () => entry.getPassword());
     }
     try {
-      return await lookupSecret(
-        { service: this.#service, username: this.#account },
-        { socketPath, timeoutMs: SECRET_SERVICE_READ_TIMEOUT_MS },
-      );
+      return await lookupDataKeyText(socketPath, this.#service, this.#account);
     } catch (error) {
       throw lookupFailure(error);
     }
