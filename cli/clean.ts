@@ -7,7 +7,12 @@
  * @module
  */
 
-import { clean, type FilteredCleanResult, type FullCleanResult } from "../lib/cache/clean.ts";
+import {
+  clean,
+  type CleanOptions,
+  type FilteredCleanResult,
+  type FullCleanResult,
+} from "../lib/cache/clean.ts";
 import type { TokenCacheStorage } from "../lib/cache/storage.ts";
 import type { Logger } from "../lib/log.ts";
 import type { ParsedFlags } from "./flags.ts";
@@ -19,29 +24,22 @@ import { dataKeyFile, FlagReader, tokenCacheDirectory } from "./options.ts";
 export async function runClean(parsed: ParsedFlags): Promise<void> {
   const flags = new FlagReader(parsed);
   const logger = createStderrLogger(flags.int("v", 0));
-  const directory = tokenCacheDirectory(flags);
-  const issuerUrl = flags.string("oidc-issuer-url");
-  const clientId = flags.string("oidc-client-id");
-  const storage = flags.string("token-cache-storage") as TokenCacheStorage | undefined;
-  const keyFile = dataKeyFile();
-  const result = await clean({
-    directory,
-    dataKeyFile: keyFile,
-    storage,
-    issuerUrl,
-    clientId,
+  const options: CleanOptions = {
+    directory: tokenCacheDirectory(flags),
+    dataKeyFile: dataKeyFile(),
+    storage: flags.string("token-cache-storage") as TokenCacheStorage | undefined,
+    issuerUrl: flags.string("oidc-issuer-url"),
+    clientId: flags.string("oidc-client-id"),
     logger,
-  });
-  if (result.kind === "filtered") {
-    reportFiltered(result, { directory, issuerUrl: issuerUrl ?? "", clientId }, logger);
-  } else {
-    reportFull(result, { directory, storage, keyFile }, logger);
-  }
+  };
+  const result = await clean(options);
+  if (result.kind === "filtered") reportFiltered(result, options, logger);
+  else reportFull(result, options, logger);
 }
 
 function reportFiltered(
   result: FilteredCleanResult,
-  { directory, issuerUrl, clientId }: { directory: string; issuerUrl: string; clientId?: string },
+  { directory, issuerUrl = "", clientId }: CleanOptions,
   logger: Logger,
 ): void {
   const whose = clientId ? `${issuerUrl} (client ${clientId})` : issuerUrl;
@@ -63,15 +61,11 @@ function reportFiltered(
 
 function reportFull(
   result: FullCleanResult,
-  { directory, storage, keyFile }: {
-    directory: string;
-    storage?: TokenCacheStorage;
-    keyFile: string;
-  },
+  { directory, storage, dataKeyFile }: CleanOptions,
   logger: Logger,
 ): void {
   writeStderrLine(`Deleted the token cache at ${directory}`);
-  if (result.dataKeyFileRemoved) logger.debug(`deleted the cache data key ${keyFile}`);
+  if (result.dataKeyFileRemoved) logger.debug(`deleted the cache data key ${dataKeyFile}`);
   const keyring = result.keyring;
   switch (keyring.kind) {
     case "skipped":
