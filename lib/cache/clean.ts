@@ -87,6 +87,22 @@ export type CleanResult = FullCleanResult | FilteredCleanResult;
  * Deletes the token cache, or one issuer's part of it (see the module comment). Running it twice
  * is fine. In a full clean a keyring failure is reported in the result, never thrown.
  *
+ * Requires `--allow-write` for the directory and the key file, `--allow-read` for the directory
+ * in a filtered clean, and `--allow-ffi` (with the keyring's own grants) to reach the keyring.
+ *
+ * @example
+ * ```ts
+ * import { clean } from "./clean.ts";
+ *
+ * const home = Deno.env.get("HOME");
+ * const result = await clean({
+ *   directory: `${home}/.kube/cache/oidc-login`,
+ *   dataKeyFile: `${home}/.config/together-kubelogin/token-cache.key`,
+ *   issuerUrl: "https://issuer.example.com",
+ * });
+ * if (result.kind === "filtered") console.log(`${result.deleted} entries deleted`);
+ * ```
+ *
  * @throws {UsageError} when a client is given without an issuer
  * @throws the operating system's error when a file cannot be removed or the directory read
  */
