@@ -68,6 +68,14 @@ export interface MetadataDocumentStore {
 /** Prefix of the metadata files, which keeps them apart from the 64-hex token entries. */
 export const METADATA_FILE_PREFIX = "metadata-";
 
+/**
+ * The start of every metadata file name of one issuer: the prefix, then the issuer's digest, so
+ * that `clean --oidc-issuer-url` finds them by name, without a data key to decrypt them.
+ */
+export async function metadataIssuerPrefix(issuerUrl: string): Promise<string> {
+  return `${METADATA_FILE_PREFIX}${await sha256Hex(issuerUrl)}-`;
+}
+
 /** `none`: nothing is kept, every run logs in, so there is nothing to lock either. */
 const noStore: TokenStore = {
   read: () => Promise.resolve({ hit: false, reason: "absent" }),
@@ -98,7 +106,7 @@ class LockingFileStore extends EncryptedFileCache implements TokenStore {
  * name as additional authenticated data), so a file that was damaged, swapped or forged without
  * the key reads as absent and is fetched again, never trusted. Documents are keyed like entries by
  * everything that could change the answer: the issuer, the URL, the request headers and the trust
- * roots. It lives here rather than in a module of its own so that the cache-hit path's module
+ * roots; the file name starts with the issuer's own digest ({@link metadataIssuerPrefix}). It lives here rather than in a module of its own so that the cache-hit path's module
  * graph, which Deno reads in full at start-up, stays as it was.
  */
 export function metadataDocumentStore(
@@ -106,7 +114,7 @@ export function metadataDocumentStore(
   scope: MetadataScope,
 ): MetadataDocumentStore {
   const nameOf = async (url: string): Promise<string> =>
-    METADATA_FILE_PREFIX + await sha256Hex(JSON.stringify([
+    await metadataIssuerPrefix(scope.issuerUrl) + await sha256Hex(JSON.stringify([
       ["certificateAuthorities", [...scope.certificateAuthorities]],
       ["certificateAuthorityData", [...scope.certificateAuthorityData]],
       ["issuerUrl", scope.issuerUrl],

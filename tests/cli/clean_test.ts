@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { METADATA_FILE_PREFIX, metadataDocumentStore } from "../../lib/cache/token_store.ts";
+import { startTestIdp } from "../support/idp.ts";
+import { getTokenArgs, runWithLogin, tokenOf } from "../support/login.ts";
 import { PluginSandbox } from "../support/plugin.ts";
 
 const CLUSTER_A = ["--oidc-issuer-url=https://a.example", "--oidc-client-id=kube"];
@@ -105,4 +108,46 @@ Deno.test("clean that deletes nothing points at a near issuer", async () => {
     /^The cache has entries of https:\/\/a\.example, which differs from https:\/\/a\.example\/ only in case or a trailing slash/m,
   );
   assert.equal((await sandbox.cacheEntries()).length, 1);
+});
+
+/** The metadata files in the sandbox's cache directory, sorted. */
+async function metadataFiles(sandbox: PluginSandbox): Promise<string[]> {
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(sandbox.cacheDir)) {
+    if (entry.name.startsWith(METADATA_FILE_PREFIX)) names.push(entry.name);
+  }
+  return names.sort();
+}
+
+Deno.test("clean with an issuer also deletes that issuer's cached metadata", async () => {
+  await using idp = await startTestIdp();
+  await using sandbox = await PluginSandbox.create();
+  // The provider's discovery document and JWKS, cached by a real login.
+  tokenOf(await runWithLogin(sandbox, getTokenArgs(idp)));
+  const loggedIn = await metadataFiles(sandbox);
+  assert.equal(loggedIn.length, 2, "discovery and JWKS are cached");
+  // Another issuer's entry and metadata document, which must stay.
+  const b = await sandbox.seedEntry(CLUSTER_B, TOKEN);
+  const bScope = {
+    issuerUrl: "https://b.example",
+    requestHeaders: {},
+    certificateAuthorities: [],
+    certificateAuthorityData: [],
+  };
+  const bDiscovery = "https://b.example/.well-known/openid-configuration";
+  await metadataDocumentStore(sandbox.diskCache(), bScope).write(bDiscovery, "b's discovery");
+  const bFiles = (await metadataFiles(sandbox)).filter((name) => !loggedIn.includes(name));
+  assert.equal(bFiles.length, 1);
+
+  const result = await sandbox.run(["clean", `--oidc-issuer-url=${idp.issuer}`, "-v1"]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /^Deleted 1 token cache entries of .+ at /m);
+  assert.deepEqual(await metadataFiles(sandbox), bFiles, "only the other issuer's metadata stays");
+  assert.match(result.stderr, /^debug: deleted 2 cached metadata documents of /m);
+  assert.deepEqual(await sandbox.cacheEntries(), [b]);
+  assert.equal((await sandbox.diskCache().read(b)).hit, true);
+  assert.equal(
+    await metadataDocumentStore(sandbox.diskCache(), bScope).read(bDiscovery),
+    "b's discovery",
+  );
 });
