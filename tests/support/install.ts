@@ -72,7 +72,7 @@ export class InstalledPlugin implements AsyncDisposable {
     try {
       await Deno.mkdir(plugin.home);
       let line = (await readmeInstallLines()).checkout;
-      if (options.entry) line = line.replace(/ \.\/plugin\.ts$/, ` ./${options.entry}`);
+      if (options.entry) line = line.replace(/ \.\/plugin_bundle\.ts$/, ` ./${options.entry}`);
       if (name !== PLUGIN_NAME) line = line.replace(`--name ${PLUGIN_NAME}`, `--name ${name}`);
       if (options.extraFlags) {
         line = line.replace(" --no-prompt ", ` --no-prompt ${options.extraFlags.join(" ")} `);
