@@ -1,26 +1,10 @@
 /**
- * The installed plugin's entry point (README.md's install line): `kubectl together-login …`.
- *
- * kubectl runs `get-token` before every command, so this module's static imports are only the
- * cache-hit path (`cli/cache_hit.ts`); everything else is behind one `import()`, which stays
- * analysable for `deno compile` and JSR. Installed with `--unstable-lazy-dynamic-imports`, Deno
- * loads that import's modules (and the npm packages behind them) only when it runs, instead of
- * reading the whole program at start-up: docs/performance.md has the figures.
+ * The installed plugin, `kubectl together-login …` (README.md's install line, the JSR `./plugin`
+ * export, `deno task compile`). It runs `plugin_bundle.js`: the program of `cli/entry.ts` with its
+ * cache-hit path in one generated module, so that a cache hit, which kubectl asks for before every
+ * command, loads two small modules instead of two dozen (`deno task bundle`, docs/design.md).
  *
  * @module
  */
 
-import { answerFromCache } from "./cli/cache_hit.ts";
-
-if (import.meta.main) {
-  let answered = false;
-  try {
-    answered = await answerFromCache(Deno.args);
-  } catch {
-    // The full program meets the same error and reports it in its one-line form.
-  }
-  if (!answered) {
-    const { main } = await import("./cli/main.ts");
-    Deno.exit(await main(Deno.args));
-  }
-}
+import "./plugin_bundle.js";

@@ -56,7 +56,7 @@ export async function benchCompiledCacheHit(runs: number, plugin: InstalledPlugi
       "--allow-env=HOME,KUBECACHEDIR,XDG_CONFIG_HOME,KUBERNETES_EXEC_INFO,OIDC_CLIENT_SECRET",
     ];
     await compile("bench/empty.ts", `${dir}/empty`, permissions);
-    await compile("plugin_bundle.ts", `${dir}/plugin`, permissions);
+    await compile("plugin.ts", `${dir}/plugin`, permissions);
     const subjects: Subject[] = [
       { name: "empty program, compiled", command: `${dir}/empty`, args: [], env: plugin.env },
       {

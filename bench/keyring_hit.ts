@@ -15,8 +15,8 @@ import { seedKeyringEntry, withBusPermissions } from "../tests/support/keyring.t
 import { medianTimes, peakMemoryKiB, type Subject } from "./measure.ts";
 
 const EMPTY_TS = new URL("./empty.ts", import.meta.url).pathname;
-/** The installed entry (README's line): the cache-hit path bundled into one module. */
-const PLUGIN_BUNDLE = new URL("../plugin_bundle.ts", import.meta.url).pathname;
+/** The installed entry (README's line), which runs the bundled program. */
+const PLUGIN_TS = new URL("../plugin.ts", import.meta.url).pathname;
 const CHECKOUT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 /** How README's line runs it; the baseline is started the same way. */
 const INSTALLED_FLAGS = [
@@ -48,7 +48,7 @@ export async function benchKeyringHit(runs: number): Promise<void> {
       ...INSTALLED_FLAGS,
       // README's checkout line grants reading the checkout, whose modules load lazily.
       ...permissions.map((flag) => flag.startsWith("--allow-read=") ? `${flag},${CHECKOUT}` : flag),
-      PLUGIN_BUNDLE,
+      PLUGIN_TS,
       ...ARGS,
       `--token-cache-storage=${storage}`,
     ],

@@ -1,13 +1,14 @@
 /**
- * `deno task bundle`: writes the installed entry point, `plugin_bundle.ts`, as one module of
- * everything `plugin.ts` runs for a cache hit from disk, and `plugin_bundle_keyring.ts`, the
- * keyring's bus read, as one module that the first imports only for keyring storage. `deno run`
- * reads, hashes and compiles each module of an entry's static graph at start-up; one small module
- * instead of two dozen is a large part of a cache hit's cost over an empty `deno run`
- * (docs/performance.md). The full program stays behind `plugin.ts`'s `import("./cli/main.ts")`,
- * kept external so that it is still loaded from source, and only when the cache cannot answer.
+ * `deno task bundle`: writes `plugin_bundle.js`, the program of `cli/entry.ts` with everything a
+ * cache hit from disk runs in one module, and `plugin_bundle_keyring.js`, the keyring's bus read in
+ * one module that the first imports only for keyring storage. The installed entry point,
+ * `plugin.ts`, imports the first. `deno run` reads, hashes and compiles each module of an entry's
+ * static graph at start-up, and transpiles TypeScript (adding a source map); two modules of plain
+ * JavaScript instead of two dozen TypeScript ones are a large part of a cache hit's cost over an
+ * empty `deno run` (docs/performance.md). The full program stays behind `import("./main.ts")`,
+ * kept external so that it still loads from its sources, and only when the cache cannot answer.
  *
- * Both files are committed, so `deno install` of a checkout or of the JSR package needs no build
+ * The bundles are committed, so `deno install` of a checkout or of the JSR package needs no build
  * step; `tests/release/bundle_test.ts` fails when they no longer match their sources.
  *
  * @module
@@ -15,24 +16,24 @@
 
 const ROOT = new URL("../", import.meta.url).pathname;
 
-/** The installed entry point: `plugin.ts` bundled. */
-export const PLUGIN_BUNDLE = "plugin_bundle.ts";
+/** The program, bundled: what `plugin.ts` runs. */
+export const PLUGIN_BUNDLE = "plugin_bundle.js";
 
-/** The keyring's bus read (`lib/cache/bus_data_key.ts`) bundled, imported by the entry point. */
-export const KEYRING_BUNDLE = "plugin_bundle_keyring.ts";
-
-/** How `cli/cache_hit.ts` imports the bus read, which the entry bundle imports as {@link KEYRING_BUNDLE}. */
-const BUS_READ_IMPORT = '"../lib/cache/bus_data_key.ts"';
+/** The keyring's bus read (`lib/cache/bus_data_key.ts`), bundled; imported by {@link PLUGIN_BUNDLE}. */
+export const KEYRING_BUNDLE = "plugin_bundle_keyring.js";
 
 /**
- * A generated file's first lines: where it comes from, and `@ts-nocheck`. The bundles are
- * TypeScript files of plain JavaScript because JSR wants types for an entry point: as JavaScript
- * it needs a declaration file, whose graph check then reaches the whole CLI through the lazy
- * import; as TypeScript that exports nothing, it passes like `plugin.ts`.
+ * The lazy imports of the bundled sources, as written (external paths are kept as written), and
+ * what they become in {@link PLUGIN_BUNDLE}, which sits in the checkout's root.
  */
+const LAZY_IMPORTS: readonly (readonly [string, string])[] = [
+  ['"./main.ts"', '"./cli/main.ts"'],
+  ['"../lib/cache/bus_data_key.ts"', `"./${KEYRING_BUNDLE}"`],
+];
+
+/** A generated file's first line: where it comes from. */
 export function bundleBanner(source: string): string {
-  return `// Generated from ${source} by \`deno task bundle\`: do not edit. See release/bundle.ts.\n` +
-    "// @ts-nocheck\n";
+  return `// Generated from ${source} by \`deno task bundle\`: do not edit. See release/bundle.ts.\n`;
 }
 
 /** Runs `deno bundle` (minified: less source to read and compile on every run) on `entry`. */
@@ -62,14 +63,15 @@ async function bundle(entry: string, externals: readonly string[]): Promise<stri
 
 /** The generated files' contents by name, as `deno task bundle` writes them. */
 export async function bundlePlugin(): Promise<Map<string, string>> {
-  // A path marked external is kept as written, so the bus read's import, written relative to
-  // cli/, is pointed at its bundle beside the entry point.
-  const entry = await bundle("plugin.ts", ["./cli/main.ts", "*/bus_data_key.ts"]);
-  if (!entry.includes(`import(${BUS_READ_IMPORT})`)) {
-    throw new Error(`the bundle of plugin.ts no longer imports ${BUS_READ_IMPORT}`);
+  let program = await bundle("cli/entry.ts", ["*/main.ts", "*/bus_data_key.ts"]);
+  for (const [written, bundled] of LAZY_IMPORTS) {
+    if (!program.includes(`import(${written})`)) {
+      throw new Error(`the bundle of cli/entry.ts no longer imports ${written}`);
+    }
+    program = program.replace(`import(${written})`, `import(${bundled})`);
   }
   return new Map([
-    [PLUGIN_BUNDLE, entry.replace(`import(${BUS_READ_IMPORT})`, `import("./${KEYRING_BUNDLE}")`)],
+    [PLUGIN_BUNDLE, program],
     [KEYRING_BUNDLE, await bundle("lib/cache/bus_data_key.ts", [])],
   ]);
 }

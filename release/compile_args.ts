@@ -14,7 +14,7 @@ import { UsageError } from "../lib/errors.ts";
  * The program compiled: the installed entry, whose cache-hit path is one bundled module
  * (`deno task bundle`); the one line to change if the entry point moves.
  */
-export const ENTRY = "plugin_bundle.ts";
+export const ENTRY = "plugin.ts";
 
 /** The binary's name, which kubectl looks up on PATH for `kubectl together-login`. */
 export const BINARY_NAME = "kubectl-together_login";

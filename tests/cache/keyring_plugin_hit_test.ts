@@ -1,6 +1,6 @@
 /**
- * `plugin.ts` and its bundle `plugin_bundle.ts` (README's installed entry) answer a keyring cache
- * hit by themselves: they read the data key over the session bus and load neither the full program
+ * The program's source (`cli/entry.ts`) and the installed entry `plugin.ts`, which runs its bundle,
+ * answer a keyring cache hit by themselves: they read the data key over the session bus and load neither the full program
  * nor the native binding. The run is granted the bus but no `--allow-ffi`, and read access to the
  * bus read's sources alone (`lib/cache/`, or the keyring bundle), so any path through
  * `cli/main.ts` (or the keyring store's binding) would fail.
@@ -26,8 +26,8 @@ const skip = Deno.build.os !== "linux" ||
 
 /** Each entry point, with the one part of the checkout it may read: the bus read's modules. */
 const ENTRIES = [
-  { entry: "plugin.ts", readable: `${CHECKOUT}/lib/cache` },
-  { entry: "plugin_bundle.ts", readable: `${CHECKOUT}/plugin_bundle_keyring.ts` },
+  { entry: "cli/entry.ts", readable: `${CHECKOUT}/lib/cache` },
+  { entry: "plugin.ts", readable: `${CHECKOUT}/plugin_bundle_keyring.js` },
 ];
 
 for (const { entry, readable } of ENTRIES) {

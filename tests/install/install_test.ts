@@ -49,7 +49,7 @@ Deno.test("README's JSR and checkout install lines grant the same permissions", 
   const fromCheckout = checkout
     .replace(" --config ./deno.json", "")
     .replace(",$PWD ", " ")
-    .replace(/ \.\/plugin_bundle\.ts$/, " jsr:@together/kubelogin/plugin");
+    .replace(/ \.\/plugin\.ts$/, " jsr:@together/kubelogin/plugin");
   assert.equal(fromCheckout, jsr);
   assert.doesNotMatch(jsr, /--allow-run/, "the headless line needs no --allow-run");
 });

@@ -26,7 +26,7 @@ export async function readmeInstallLines(): Promise<ReadmeInstallLines> {
   const blocks = [...readme.matchAll(/```sh\n(deno install [\s\S]*?)```/g)]
     .map((match) => match[1].replace(/\\\n\s*/g, "").trim());
   const jsr = blocks.find((line) => line.endsWith(" jsr:@together/kubelogin/plugin"));
-  const checkout = blocks.find((line) => line.endsWith(" ./plugin_bundle.ts"));
+  const checkout = blocks.find((line) => line.endsWith(" ./plugin.ts"));
   if (!jsr || !checkout) throw new Error("README.md lost its JSR or checkout install line");
   return { jsr, checkout };
 }
@@ -35,7 +35,7 @@ export async function readmeInstallLines(): Promise<ReadmeInstallLines> {
 export interface InstallOptions {
   /** Deno's module cache; a fresh one inside the install's directory by default. */
   denoDir?: string;
-  /** Installs this checkout file (e.g. an empty script) instead of `./plugin_bundle.ts`. */
+  /** Installs this checkout file (e.g. an empty script) instead of `./plugin.ts`. */
   entry?: string;
   /** The command name (default {@link PLUGIN_NAME}). */
   name?: string;
@@ -64,7 +64,7 @@ export class InstalledPlugin implements AsyncDisposable {
     this.shim = `${this.binDir}/${name}`;
   }
 
-  /** Runs README's checkout line, with `./plugin_bundle.ts` replaced by `options.entry` if given. */
+  /** Runs README's checkout line, with `./plugin.ts` replaced by `options.entry` if given. */
   static async install(options: InstallOptions = {}): Promise<InstalledPlugin> {
     const dir = await Deno.makeTempDir({ prefix: "kubelogin-install-" });
     const name = options.name ?? PLUGIN_NAME;
@@ -72,7 +72,7 @@ export class InstalledPlugin implements AsyncDisposable {
     try {
       await Deno.mkdir(plugin.home);
       let line = (await readmeInstallLines()).checkout;
-      if (options.entry) line = line.replace(/ \.\/plugin_bundle\.ts$/, ` ./${options.entry}`);
+      if (options.entry) line = line.replace(/ \.\/plugin\.ts$/, ` ./${options.entry}`);
       if (name !== PLUGIN_NAME) line = line.replace(`--name ${PLUGIN_NAME}`, `--name ${name}`);
       if (options.extraFlags) {
         line = line.replace(" --no-prompt ", ` --no-prompt ${options.extraFlags.join(" ")} `);
