@@ -27,7 +27,17 @@ Deno.test("publish: the dry run is clean and ships only the package", async () =
   assert.doesNotMatch(output, /warning/i, output);
   const files = [...output.matchAll(/^\s*(file:\/\/\S+) \(/gm)]
     .map((match) => new URL(match[1]).pathname.slice(ROOT.length));
-  for (const required of ["mod.ts", "plugin.ts", "plugin_bundle.js", "plugin_bundle_keyring.js", "LICENSE", "README.md", "deno.json"]) {
+  for (
+    const required of [
+      "mod.ts",
+      "plugin.ts",
+      "plugin_bundle.js",
+      "plugin_bundle_keyring.js",
+      "LICENSE",
+      "README.md",
+      "deno.json",
+    ]
+  ) {
     assert.ok(files.includes(required), `${required} is not published: ${files.join(", ")}`);
   }
   assert.ok(files.includes("lib/cache/encrypted_file.ts"), output);
