@@ -20,7 +20,7 @@ import { relativeText, utcText } from "./time_text.ts";
 export async function runLogout(parsed: ParsedFlags): Promise<void> {
   const flags = new FlagReader(parsed);
   const logger = createStderrLogger(flags.int("v", 0));
-  const selection = await selectCacheEntries(flags);
+  const selection = await selectCacheEntries(flags, logger);
   // The flags name one entry exactly, as they do for `get-token` (see cache_selection.ts).
   const exact = Boolean(flags.string("oidc-issuer-url") && flags.string("oidc-client-id"));
   if (selection.entries.length === 0) {

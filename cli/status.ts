@@ -10,7 +10,7 @@ import { decodeJwtClaims } from "../lib/jwt.ts";
 import { isExpired } from "../lib/token_set.ts";
 import { selectCacheEntries } from "./cache_selection.ts";
 import type { ParsedFlags } from "./flags.ts";
-import { writeStdout } from "./logger.ts";
+import { createStderrLogger, writeStdout } from "./logger.ts";
 import { FlagReader } from "./options.ts";
 import { relativeText, utcText } from "./time_text.ts";
 
@@ -51,7 +51,7 @@ function entryStatus(entry: CacheEntry, now: number = Date.now()): EntryStatus {
 /** Runs `status`. */
 export async function runStatus(parsed: ParsedFlags): Promise<void> {
   const flags = new FlagReader(parsed);
-  const selection = await selectCacheEntries(flags);
+  const selection = await selectCacheEntries(flags, createStderrLogger(flags.int("v", 0)));
   const now = Date.now();
   const statuses = selection.entries.map((entry) => entryStatus(entry, now));
   if (flags.string("output") === "json") {
