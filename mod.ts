@@ -89,6 +89,7 @@ export {
   CacheError,
   KeyringError,
   KubeloginError,
+  type KubeloginErrorOptions,
   NotInteractiveError,
   OidcError,
   PermissionError,

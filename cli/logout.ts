@@ -13,6 +13,7 @@ import type { ProviderOptions } from "../lib/oidc/provider.ts";
 import { selectCacheEntries } from "./cache_selection.ts";
 import type { ParsedFlags } from "./flags.ts";
 import { createStderrLogger, writeStderrLine } from "./logger.ts";
+import { withFlagNames } from "./setting_flags.ts";
 import { expandPath, FlagReader, providerOptions } from "./options.ts";
 import { relativeText, utcText } from "./time_text.ts";
 
@@ -36,7 +37,7 @@ export async function runLogout(parsed: ParsedFlags): Promise<void> {
     for (const line of report(entry, result, accessTokenHeld)) writeStderrLine(line);
   }
   for (const { path, reason } of selection.unreadable) {
-    logger.info(`Left ${path}: no available key decrypts it (${reason})`);
+    logger.info(`Left ${path}: no available key decrypts it (${withFlagNames(reason)})`);
   }
 }
 

@@ -178,7 +178,10 @@ function callbackPath(redirectUri: string): string {
   try {
     return new URL(redirectUri).pathname || "/";
   } catch (error) {
-    throw new UsageError(`invalid --oidc-redirect-url ${redirectUri}`, { cause: error });
+    throw new UsageError(`invalid \`provider.redirectUrl\` ${redirectUri}`, {
+      cause: error,
+      settings: ["provider.redirectUrl"],
+    });
   }
 }
 
@@ -188,7 +191,10 @@ async function readLocalServerTls(
   const { localServerCertFile: certFile, localServerKeyFile: keyFile } = options;
   if (!certFile && !keyFile) return undefined;
   if (!certFile || !keyFile) {
-    throw new UsageError("--local-server-cert and --local-server-key must be given together");
+    throw new UsageError(
+      "`login.localServerCertFile` and `login.localServerKeyFile` must be given together",
+      { settings: ["login.localServerCertFile", "login.localServerKeyFile"] },
+    );
   }
   try {
     return { cert: await Deno.readTextFile(certFile), key: await Deno.readTextFile(keyFile) };

@@ -102,7 +102,8 @@ export async function requestDeviceAuthorization(
   if (!endpoint) {
     throw new UsageError(
       `the provider ${session.metadata.issuer} advertises no device_authorization_endpoint, ` +
-        "so --grant-type=device-code cannot be used with it",
+        'so `login.grantType: "device-code"` cannot be used with it',
+      { settings: ["login.grantType"] },
     );
   }
   refuseReservedParams(extraParams, AUTHORIZATION_REQUEST_PARAMS);
@@ -185,8 +186,8 @@ export async function pollDeviceToken(
     } catch (error) {
       throw new AuthenticationError(
         `timed out after ${timeoutSec} s waiting for the device login to be approved ` +
-          "(see --authentication-timeout-sec)",
-        { cause: error, reason: "timeout" },
+          "(see `login.authenticationTimeoutSec`)",
+        { cause: error, reason: "timeout", settings: ["login.authenticationTimeoutSec"] },
       );
     }
     if (Date.now() >= expiresAt) throw expiredError();
