@@ -8,6 +8,7 @@
  */
 
 import type { KubeloginError } from "../lib/errors.ts";
+import type { Logger } from "../lib/log.ts";
 
 /**
  * Library setting path → flag name (without dashes), for the settings library messages name.
@@ -24,7 +25,9 @@ export const SETTING_FLAGS: Readonly<Record<string, string>> = {
   "provider.tls.certificateAuthorities": "certificate-authority",
   "provider.tls.certificateAuthorityData": "certificate-authority-data",
   "provider.tls.insecureSkipTlsVerify": "insecure-skip-tls-verify",
+  forceRefresh: "force-refresh",
   "login.grantType": "grant-type",
+  "login.browserCommand": "browser-command",
   "login.listenAddresses": "listen-address",
   "login.authenticationTimeoutSec": "authentication-timeout-sec",
   "login.localServerCertFile": "local-server-cert",
@@ -67,4 +70,13 @@ export function unnamedSettingsHint(error: KubeloginError): string {
     .filter((path) => !named.has(path) && SETTING_FLAGS[path] !== undefined)
     .map((path) => `--${SETTING_FLAGS[path]}`);
   return flags.length === 0 ? "" : ` (set ${flags.join(", ")})`;
+}
+
+/** `logger` with the settings named in each line shown as flags, for the library's log lines. */
+export function withFlagNamesLogger(logger: Logger): Logger {
+  return {
+    ...logger,
+    info: (message) => logger.info(withFlagNames(message)),
+    debug: (message) => logger.debug(withFlagNames(message)),
+  };
 }

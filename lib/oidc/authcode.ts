@@ -8,7 +8,6 @@
 import { AuthenticationError, UsageError } from "../errors.ts";
 import type { Interaction } from "../interaction.ts";
 import type { LoginOptions } from "../login_options.ts";
-import { openLoginPageFor } from "../open_login_page.ts";
 import type { TokenSet } from "../token_set.ts";
 import { AUTHORIZATION_REQUEST_PARAMS, refuseReservedParams } from "./extra_params.ts";
 import {
@@ -121,7 +120,7 @@ export async function loginWithBrowser(
 function showLoginUrl(server: LoopbackServer, options: LoginOptions, interaction: Interaction) {
   const { logger } = interaction;
   logger.info(`Open ${server.loginUrl} for authentication`);
-  openLoginPageFor(interaction, server.loginUrl, options, server.port);
+  interaction.openLoginPage?.(server.loginUrl, options, server.port);
 }
 
 /**

@@ -15,7 +15,6 @@
 import { AuthenticationError, OidcError, UsageError } from "../errors.ts";
 import type { Interaction } from "../interaction.ts";
 import type { LoginOptions } from "../login_options.ts";
-import { openLoginPageFor } from "../open_login_page.ts";
 import type { TokenSet } from "../token_set.ts";
 import { optionalNumber, optionalString, readJsonObject, requiredString } from "./json.ts";
 import { showDeviceCodeDetails } from "./device_code_display.ts";
@@ -154,7 +153,7 @@ function showVerificationUri(
   } else {
     logger.info(`To log in, open ${verificationUri} in a browser and enter the code ${userCode}`);
   }
-  openLoginPageFor(interaction, verificationUriComplete ?? verificationUri, options);
+  interaction.openLoginPage?.(verificationUriComplete ?? verificationUri, options);
 }
 
 /**
