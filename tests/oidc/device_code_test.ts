@@ -94,13 +94,22 @@ Deno.test("device-code", async (t) => {
     assert.equal(authorization.params.client_secret, undefined, "the secret went in the header");
   });
 
-  await t.step("the browser opens at the complete verification URI", async () => {
+  /** Runs `fn` with a browser command that writes the URL it gets to `opened`. */
+  const withRecordingOpener = async (fn: (opener: string, opened: string) => Promise<void>) => {
     const dir = await Deno.makeTempDir();
     try {
       const opened = `${dir}/opened`;
       const opener = `${dir}/opener.sh`;
       await Deno.writeTextFile(opener, `#!/bin/sh\nprintf '%s' "$1" > '${opened}'\n`);
       await Deno.chmod(opener, 0o755);
+      await fn(opener, opened);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  };
+
+  await t.step("the browser opens at the complete verification URI", async () => {
+    await withRecordingOpener(async (opener, opened) => {
       using session = await openProviderSession(providerOptions(idp));
       const { result, complete } = await startDeviceLogin(session, {
         skipOpenBrowser: false,
@@ -117,18 +126,11 @@ Deno.test("device-code", async (t) => {
       const page = await new UserAgent().approveDevice(url, ALICE);
       assert.match(page.body, /Device approved/);
       assertIdToken(await result, ALICE.username);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    });
   });
 
   await t.step("an interaction without an opener opens no browser", async () => {
-    const dir = await Deno.makeTempDir();
-    try {
-      const opened = `${dir}/opened`;
-      const opener = `${dir}/opener.sh`;
-      await Deno.writeTextFile(opener, `#!/bin/sh\nprintf '%s' "$1" > '${opened}'\n`);
-      await Deno.chmod(opener, 0o755);
+    await withRecordingOpener(async (opener, opened) => {
       using session = await openProviderSession(providerOptions(idp));
       const { result, complete } = await startDeviceLogin(
         session,
@@ -140,9 +142,7 @@ Deno.test("device-code", async (t) => {
       // An opener started at the URL's showing would have written the file by now.
       await delay(500);
       assert.equal(await Deno.readTextFile(opened).catch(() => ""), "");
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    });
   });
 
   await t.step("a browser that cannot start is only a warning", async () => {
