@@ -45,6 +45,14 @@ export const SETTING_FLAGS: Readonly<Record<string, string>> = {
   "kubeconfig.user": "user",
 };
 
+/**
+ * Hidden compatibility flags that set a setting to one value, shown beside the flag of that value
+ * (`--oidc-pkce-method=S256 / --oidc-use-pkce`) so whichever a kubeconfig carries is recognised.
+ */
+export const SAME_VALUE_FLAGS: Readonly<Record<string, string>> = {
+  "provider.pkceMethod=S256": "oidc-use-pkce",
+};
+
 /** `` `path` `` or `` `path: "value"` ``: a setting as library messages name it. */
 const SETTING_PATTERN = /`([a-zA-Z][\w.]*)(?:: "([^"`]*)")?`/g;
 
@@ -56,7 +64,9 @@ export function withFlagNames(text: string): string {
   return text.replace(SETTING_PATTERN, (whole, path: string, value: string | undefined) => {
     const flag = SETTING_FLAGS[path];
     if (flag === undefined) return whole;
-    return value === undefined ? `--${flag}` : `--${flag}=${value}`;
+    if (value === undefined) return `--${flag}`;
+    const alias = SAME_VALUE_FLAGS[`${path}=${value}`];
+    return alias === undefined ? `--${flag}=${value}` : `--${flag}=${value} / --${alias}`;
   });
 }
 

@@ -15,7 +15,7 @@ import {
   SETUP_FLAGS,
   STATUS_FLAGS,
 } from "../../cli/flags.ts";
-import { SETTING_FLAGS, withFlagNames } from "../../cli/setting_flags.ts";
+import { SAME_VALUE_FLAGS, SETTING_FLAGS, withFlagNames } from "../../cli/setting_flags.ts";
 import { AuthenticationError, ProviderError, UsageError } from "../../lib/errors.ts";
 import { startTestIdp } from "../support/idp.ts";
 import { getTokenArgs } from "../support/login.ts";
@@ -82,7 +82,7 @@ Deno.test("no lib/ message names a CLI flag, and each setting it names has a fla
 });
 
 Deno.test("each setting of the table is shown as a flag some command takes", () => {
-  for (const [setting, flag] of Object.entries(SETTING_FLAGS)) {
+  for (const [setting, flag] of Object.entries({ ...SETTING_FLAGS, ...SAME_VALUE_FLAGS })) {
     assert.ok(FLAG_NAMES.has(flag), `${setting} → --${flag}, which no command takes`);
   }
 });
@@ -91,6 +91,10 @@ Deno.test("the CLI shows the flags in place of the settings an error names or li
   assert.equal(
     withFlagNames('`login.grantType: "device-code"` or `provider.issuerUrl`, not `other.thing`'),
     "--grant-type=device-code or --oidc-issuer-url, not `other.thing`",
+  );
+  assert.equal(
+    withFlagNames('drop `provider.pkceMethod: "S256"`'),
+    "drop --oidc-pkce-method=S256 / --oidc-use-pkce",
   );
   const named = new UsageError("`login.listenAddresses` x is bad", {
     settings: ["login.listenAddresses"],
