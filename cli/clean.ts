@@ -24,7 +24,7 @@ export async function runClean(parsed: ParsedFlags): Promise<void> {
   const issuerUrl = flags.string("oidc-issuer-url");
   const clientId = flags.string("oidc-client-id");
   const fileKey = new FileDataKeyStore(dataKeyFile());
-  const keyringKey = keyringDataKeyStore(logger);
+  const keyringKey = keyringDataKeyStore();
   if (issuerUrl || clientId) {
     if (!issuerUrl) throw new UsageError("--oidc-client-id needs --oidc-issuer-url in clean");
     const report = await cleanEntries(directory, [fileKey, keyringKey], { issuerUrl, clientId });
