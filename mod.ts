@@ -82,6 +82,7 @@ export {
   parseExecInfo,
 } from "./lib/kube/exec_credential.ts";
 export type { Interaction, Prompter } from "./lib/interaction.ts";
+export { loginPageOpener } from "./lib/open_login_page.ts";
 export { type Logger, silentLogger } from "./lib/log.ts";
 export {
   AuthenticationError,
@@ -89,6 +90,7 @@ export {
   CacheError,
   KeyringError,
   KubeloginError,
+  type KubeloginErrorOptions,
   NotInteractiveError,
   OidcError,
   PermissionError,

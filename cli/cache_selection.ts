@@ -13,6 +13,7 @@ import { keyringBindingPermitted } from "../lib/cache/keyring_binding.ts";
 import { keyringDataKeyStore } from "../lib/cache/token_store.ts";
 import { cacheKeyInputOf } from "../lib/get_token.ts";
 import { UsageError } from "../lib/errors.ts";
+import type { Logger } from "../lib/log.ts";
 import { getTokenOptions } from "./get_token.ts";
 import { dataKeyFile, type FlagReader, tokenCacheDirectory, tokenCacheStorage } from "./options.ts";
 
@@ -26,8 +27,13 @@ export interface CacheSelection extends CacheListing {
 /**
  * Reads the entries the flags select. The keyring is consulted only when the program may use it
  * (`--allow-ffi`), as `clean` does: an installation without it never wrote keyring entries.
+ *
+ * @param logger receives the keyring store's debug lines (`-v1`)
  */
-export async function selectCacheEntries(flags: FlagReader): Promise<CacheSelection> {
+export async function selectCacheEntries(
+  flags: FlagReader,
+  logger?: Logger,
+): Promise<CacheSelection> {
   if (tokenCacheStorage(flags) === "none") {
     throw new UsageError("--token-cache-storage=none keeps no tokens: there is nothing to list");
   }
@@ -36,7 +42,7 @@ export async function selectCacheEntries(flags: FlagReader): Promise<CacheSelect
     { storage: "disk", dataKey: new FileDataKeyStore(dataKeyFile()) },
   ];
   const keyring = await keyringBindingPermitted();
-  if (keyring) dataKeys.push({ storage: "keyring", dataKey: keyringDataKeyStore() });
+  if (keyring) dataKeys.push({ storage: "keyring", dataKey: keyringDataKeyStore(logger) });
   const selection = await select(flags, directory, dataKeys);
   if (!keyring) {
     for (const entry of selection.unreadable) {

@@ -24,6 +24,7 @@ import { readEnv } from "../lib/permissions.ts";
 import type { ParsedFlags } from "./flags.ts";
 import { getTokenOptions } from "./get_token.ts";
 import { writeStdout } from "./logger.ts";
+import { withFlagNames } from "./setting_flags.ts";
 import { FlagReader, homeDirectory, tokenCacheOptions } from "./options.ts";
 import { kubeconfigFiles } from "./standalone.ts";
 
@@ -39,7 +40,8 @@ export async function runDoctor(parsed: ParsedFlags): Promise<void> {
       total++;
       if (result.status === "fail") failed++;
       const fix = result.fix ? ` -> fix: ${result.fix}` : "";
-      writeStdout(`${MARKS[result.status]}  ${result.name}: ${result.detail}${fix}\n`);
+      const line = withFlagNames(`${result.name}: ${result.detail}${fix}`);
+      writeStdout(`${MARKS[result.status]}  ${line}\n`);
     }
   };
   const provided = Boolean(flags.string("oidc-issuer-url") && flags.string("oidc-client-id"));

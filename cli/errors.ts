@@ -7,6 +7,7 @@
 import { DiscoveryError, KubeloginError, UsageError } from "../lib/errors.ts";
 import { toPermissionError } from "../lib/permissions.ts";
 import { stripControlCharacters } from "../lib/text.ts";
+import { unnamedSettingsHint, withFlagNames } from "./setting_flags.ts";
 
 /** What to check when discovery fails: the usual mistakes in an issuer URL. */
 const ISSUER_HINT = "check --oidc-issuer-url: it must equal the provider's issuer exactly " +
@@ -54,7 +55,7 @@ function causeLine(cause: unknown): string {
   if (!(cause instanceof Error)) return maskTokens(oneLine(String(cause)));
   const code = (cause as { code?: unknown }).code;
   const label = typeof code === "string" ? `${cause.name} [${code}]` : cause.name;
-  return `${label}: ${maskTokens(oneLine(cause.message))}`;
+  return `${label}: ${maskTokens(oneLine(withFlagNames(cause.message)))}`;
 }
 
 /** A compact JWS (three base64url parts, the first a JSON header) anywhere in the text. */
@@ -75,11 +76,11 @@ export function describeError(error: unknown): string {
     return `error: ${converted.message} (see '${help}')`;
   }
   if (converted instanceof DiscoveryError) {
-    const reason = converted.message.replace(/^discovery failed: /, "");
+    const reason = withFlagNames(converted.message).replace(/^discovery failed: /, "");
     return `error: discovery (GET ${converted.url}) failed: ${oneLine(reason)}; ${ISSUER_HINT}`;
   }
   if (converted instanceof KubeloginError) {
-    return `error: ${oneLine(converted.message)}${flagHint(converted)}`;
+    return `error: ${oneLine(withFlagNames(converted.message))}${flagHint(converted)}`;
   }
   if (converted instanceof Error) {
     return `error: unexpected ${converted.name}: ${oneLine(converted.message)}`;
@@ -87,13 +88,16 @@ export function describeError(error: unknown): string {
   return `error: ${oneLine(String(converted))}`;
 }
 
-/** The flags that help with a library error, which names none itself. */
+/**
+ * The flags that help with a library error, which names none itself: a sentence for some codes,
+ * else the flags of the settings it lists but does not name.
+ */
 function flagHint(error: KubeloginError): string {
   if (error.code === "ERR_CACHE_DIRECTORY") {
     return "; choose another with --token-cache-dir, or cache nothing with " +
       "--token-cache-storage=none";
   }
-  return "";
+  return unnamedSettingsHint(error);
 }
 
 function oneLine(text: string): string {

@@ -13,6 +13,7 @@ import type { ProviderOptions } from "../lib/oidc/provider.ts";
 import { selectCacheEntries } from "./cache_selection.ts";
 import type { ParsedFlags } from "./flags.ts";
 import { createStderrLogger, writeStderrLine } from "./logger.ts";
+import { withFlagNames } from "./setting_flags.ts";
 import { expandPath, FlagReader, providerOptions } from "./options.ts";
 import { relativeText, utcText } from "./time_text.ts";
 
@@ -20,7 +21,7 @@ import { relativeText, utcText } from "./time_text.ts";
 export async function runLogout(parsed: ParsedFlags): Promise<void> {
   const flags = new FlagReader(parsed);
   const logger = createStderrLogger(flags.int("v", 0));
-  const selection = await selectCacheEntries(flags);
+  const selection = await selectCacheEntries(flags, logger);
   // The flags name one entry exactly, as they do for `get-token` (see cache_selection.ts).
   const exact = Boolean(flags.string("oidc-issuer-url") && flags.string("oidc-client-id"));
   if (selection.entries.length === 0) {
@@ -36,7 +37,7 @@ export async function runLogout(parsed: ParsedFlags): Promise<void> {
     for (const line of report(entry, result, accessTokenHeld)) writeStderrLine(line);
   }
   for (const { path, reason } of selection.unreadable) {
-    logger.info(`Left ${path}: no available key decrypts it (${reason})`);
+    logger.info(`Left ${path}: no available key decrypts it (${withFlagNames(reason)})`);
   }
 }
 

@@ -10,7 +10,8 @@ import { decodeJwtClaims } from "../lib/jwt.ts";
 import { isExpired } from "../lib/token_set.ts";
 import { selectCacheEntries } from "./cache_selection.ts";
 import type { ParsedFlags } from "./flags.ts";
-import { writeStdout } from "./logger.ts";
+import { createStderrLogger, writeStdout } from "./logger.ts";
+import { withFlagNames } from "./setting_flags.ts";
 import { FlagReader } from "./options.ts";
 import { relativeText, utcText } from "./time_text.ts";
 
@@ -51,18 +52,21 @@ function entryStatus(entry: CacheEntry, now: number = Date.now()): EntryStatus {
 /** Runs `status`. */
 export async function runStatus(parsed: ParsedFlags): Promise<void> {
   const flags = new FlagReader(parsed);
-  const selection = await selectCacheEntries(flags);
+  const selection = await selectCacheEntries(flags, createStderrLogger(flags.int("v", 0)));
   const now = Date.now();
   const statuses = selection.entries.map((entry) => entryStatus(entry, now));
   if (flags.string("output") === "json") {
-    const unreadable = selection.unreadable.map(({ path, reason }) => ({ path, reason }));
+    const unreadable = selection.unreadable.map(({ path, reason }) => ({
+      path,
+      reason: withFlagNames(reason),
+    }));
     const document = { directory: selection.directory, entries: statuses, unreadable };
     writeStdout(`${JSON.stringify(document, null, 2)}\n`);
     return;
   }
   const blocks = statuses.map((status) => statusBlock(status, now));
   for (const { path, reason } of selection.unreadable) {
-    blocks.push(`${path}\n  cannot be read: ${reason}\n`);
+    blocks.push(`${path}\n  cannot be read: ${withFlagNames(reason)}\n`);
   }
   if (blocks.length === 0) {
     const which = selection.narrowed ? "for these flags " : "";

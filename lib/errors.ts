@@ -8,6 +8,12 @@
  * @module
  */
 
+/** Options of every {@link KubeloginError}: the standard `cause`, and the settings involved. */
+export interface KubeloginErrorOptions extends ErrorOptions {
+  /** See {@link KubeloginError.settings}. */
+  settings?: readonly string[];
+}
+
 /** Base class of every error this library raises on purpose. */
 export class KubeloginError extends Error {
   /**
@@ -15,15 +21,24 @@ export class KubeloginError extends Error {
    * instead of the message, which may change.
    */
   readonly code: string = "ERR_KUBELOGIN";
+  /**
+   * The library settings the failure is about or that would fix it, each by its path in the
+   * options (`provider.issuerUrl`, `login.grantType`, `cache.directory`). Where the message names
+   * one, it is written in backquotes, `` `login.grantType` `` or with a value
+   * `` `login.grantType: "device-code"` ``, so that a front end can put its own name for the
+   * setting there: the CLI puts its flag. Messages never name CLI flags themselves.
+   */
+  readonly settings: readonly string[];
 
   /**
    * Creates the error.
    *
    * @param message what went wrong, free of secrets
    */
-  constructor(message: string, options?: ErrorOptions) {
+  constructor(message: string, options?: KubeloginErrorOptions) {
     super(message, options);
     this.name = new.target.name;
+    this.settings = options?.settings ?? [];
   }
 }
 
@@ -74,7 +89,7 @@ export class ProviderError extends KubeloginError {
   /** The HTTP status, when an answer arrived. */
   readonly status?: number;
   /** Creates the error; `options.status` is the HTTP status, when an answer arrived. */
-  constructor(message: string, options?: ErrorOptions & { status?: number }) {
+  constructor(message: string, options?: KubeloginErrorOptions & { status?: number }) {
     super(message, options);
     this.status = options?.status;
   }
@@ -137,7 +152,7 @@ export class AuthenticationError extends KubeloginError {
    */
   constructor(
     message: string,
-    options: ErrorOptions & { reason: AuthenticationFailure },
+    options: KubeloginErrorOptions & { reason: AuthenticationFailure },
   ) {
     super(message, options);
     this.reason = options.reason;
@@ -154,7 +169,7 @@ export class ListenAddressBusyError extends AuthenticationError {
    *
    * @param message which addresses, who holds them and how to avoid the clash
    */
-  constructor(message: string, options?: ErrorOptions) {
+  constructor(message: string, options?: KubeloginErrorOptions) {
     super(message, { ...options, reason: "bind" });
   }
 }
@@ -193,7 +208,10 @@ export class CacheDirectoryError extends CacheError {
 
   /** @param reason the operating system's words, e.g. "Not a directory: mkdir '…'" */
   constructor(directory: string, reason: string, options?: ErrorOptions) {
-    super(`cannot use the token cache directory ${directory}: ${reason}`, options);
+    super(`cannot use the token cache directory ${directory}: ${reason}`, {
+      ...options,
+      settings: ["cache.directory", "cache.storage"],
+    });
     this.directory = directory;
   }
 }
@@ -210,7 +228,7 @@ export class PermissionError extends KubeloginError {
    * @param what what the program was about to do ("read the token cache")
    * @param flag the `--allow-…` flag that grants it
    */
-  constructor(what: string, flag: string, options?: ErrorOptions) {
+  constructor(what: string, flag: string, options?: KubeloginErrorOptions) {
     super(`permission denied: ${what}; run with ${flag}`, options);
     this.flag = flag;
   }

@@ -100,7 +100,7 @@ export async function getTokenWith(
     withDirectoryErrors(openTokenStore(options.cache, logger), options.cache.directory);
   logger.debug(
     options.cache.storage === "none"
-      ? "token cache: not cached (--token-cache-storage=none)"
+      ? 'token cache: not cached (`cache.storage: "none"`)'
       : `token cache entry: ${joinPath(options.cache.directory, keyId)} (${options.cache.storage})`,
   );
   const first = await store.read(keyId);
@@ -144,7 +144,7 @@ function usable(
   }
   const expiry = new Date(read.tokenSet.expiresAt).toISOString();
   if (forceRefresh) {
-    logger.debug("--force-refresh: not using the cached token");
+    logger.debug("`forceRefresh`: not using the cached token");
     return false;
   }
   if (expired(read.tokenSet)) {

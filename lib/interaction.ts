@@ -32,10 +32,11 @@ export interface Interaction {
    */
   notInteractiveReason?: string;
   /**
-   * Opens a login page whose URL has just been shown, as `options` say (`--skip-open-browser`,
-   * `--browser-command`), reporting through the logger when it cannot; `forwardPort` is the
-   * loopback server's port (authorization code grant). Absent: the browser is opened as
-   * lib/open_login_page.ts does. Never throws: the user can always open the URL by hand.
+   * Opens a login page whose URL has just been shown, as `options` say (`skipOpenBrowser`,
+   * `browserCommand`), reporting through the logger when it cannot; `forwardPort` is the
+   * loopback server's port (authorization code grant). Absent: no browser is opened, the shown
+   * URL is all (as no prompter means no question); `loginPageOpener` in lib/open_login_page.ts
+   * opens one as the CLI does. Never throws: the user can always open the URL by hand.
    */
   openLoginPage?(url: string, options: LoginOptions, forwardPort?: number): void;
 }

@@ -13,20 +13,19 @@ import type { LoginOptions } from "./login_options.ts";
 import { chooseOpener, currentOpenerEnvironment, type OpenerEnvironment } from "./opener.ts";
 
 /**
- * Opens the login page through the interaction's opener, which tests swap; without one, with
- * {@link openLoginPage}.
+ * An {@link Interaction.openLoginPage} that opens the page with {@link openLoginPage}, reporting
+ * to `logger`: what the CLI puts in its interaction. Grants open no browser without one.
+ *
+ * @example
+ * ```ts
+ * import { loginPageOpener, silentLogger } from "@together/kubelogin";
+ *
+ * const interaction = { logger: silentLogger, openLoginPage: loginPageOpener(silentLogger) };
+ * ```
  */
-export function openLoginPageFor(
-  interaction: Interaction,
-  url: string,
-  options: LoginOptions,
-  forwardPort?: number,
-): void {
-  if (interaction.openLoginPage) {
-    interaction.openLoginPage(url, options, forwardPort);
-    return;
-  }
-  openLoginPage(url, { ...options, forwardPort }, interaction.logger);
+export function loginPageOpener(logger: Logger): NonNullable<Interaction["openLoginPage"]> {
+  return (url: string, options: LoginOptions, forwardPort?: number): void =>
+    openLoginPage(url, { ...options, forwardPort }, logger);
 }
 
 /** How {@link openLoginPage} opens the page. */
@@ -79,5 +78,5 @@ function elsewhereHint(port: number | undefined): string {
   if (port === undefined) return "Open the URL on any device with a browser.";
   return "To log in from the browser of another machine, forward the port first " +
     `(ssh -L ${port}:localhost:${port} USER@THIS-HOST) and open the URL there, or use ` +
-    "--grant-type=device-code.";
+    '`login.grantType: "device-code"`.';
 }

@@ -26,7 +26,7 @@ export type OpenerChoice =
     /** The program to run with the URL; `undefined` means the platform opener. */
     program?: string;
     /** Where the choice came from, for messages. */
-    source: "--browser-command" | "$BROWSER" | "the platform opener";
+    source: "`login.browserCommand`" | "$BROWSER" | "the platform opener";
   }
   | {
     kind: "headless";
@@ -68,7 +68,7 @@ export function chooseOpener(
   environment: OpenerEnvironment,
 ): OpenerChoice {
   if (browserCommand) {
-    return { kind: "command", program: browserCommand, source: "--browser-command" };
+    return { kind: "command", program: browserCommand, source: "`login.browserCommand`" };
   }
   const browser = environment.browser?.split(":").find((entry) => entry.trim() !== "")?.trim();
   if (browser) return { kind: "command", program: browser, source: "$BROWSER" };

@@ -32,6 +32,7 @@ import {
   describe,
   DISK_HINT,
   KEYRING_PERMISSION_FLAGS,
+  KEYRING_SETTINGS,
   loadBinding,
   permissionErrorIn,
   requireKeyringPermissions,
@@ -210,7 +211,9 @@ export class KeyringDataKeyStore implements DataKeyStore {
     // encrypt with the key that stays.
     const key = await this.#read();
     if (!key) {
-      throw new KeyringError(`${this.location} did not keep the cache data key; ${DISK_HINT}`);
+      throw new KeyringError(`${this.location} did not keep the cache data key; ${DISK_HINT}`, {
+        settings: KEYRING_SETTINGS,
+      });
     }
     return key;
   }
@@ -279,7 +282,7 @@ function keyringFailure(action: string, error: unknown): KeyringError | Permissi
   return new KeyringError(
     `could not ${action} the token cache data key in the OS keyring: ` +
       `${explanation ? `${explanation} (${detail})` : detail}; ${DISK_HINT}`,
-    { cause: error },
+    { cause: error, settings: KEYRING_SETTINGS },
   );
 }
 
@@ -292,6 +295,6 @@ function lookupFailure(error: unknown): KeyringError | PermissionError {
     "could not read the token cache data key in the OS keyring: " +
       `${explanation ? `${explanation} (${detail})` : detail}; ${fix ? `${fix}, or ` : ""}` +
       DISK_HINT,
-    { cause: error },
+    { cause: error, settings: KEYRING_SETTINGS },
   );
 }

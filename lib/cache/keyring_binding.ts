@@ -25,10 +25,13 @@ const PACKAGE_LOADER_FLAGS: readonly string[] = [
 ];
 
 /** What the PermissionError and KeyringError messages say the binding is for. */
-const LOAD_WHAT = "load the OS keyring binding for --token-cache-storage=keyring";
+const LOAD_WHAT = 'load the OS keyring binding for `cache.storage: "keyring"`';
 
 /** Appended to every keyring failure: the disk storage needs no keyring at all. */
-export const DISK_HINT = "use --token-cache-storage=disk where no keyring is available";
+export const DISK_HINT = 'use `cache.storage: "disk"` where no keyring is available';
+
+/** The `settings` of every keyring failure: the storage choice that avoids the keyring. */
+export const KEYRING_SETTINGS: readonly string[] = ["cache.storage"];
 
 /** Deno's wording for a refused permission, also when the binding loader re-wraps it. */
 const NOT_CAPABLE_PATTERN = /Requires (\w+) access/;
@@ -51,7 +54,7 @@ export async function requireKeyringPermissions(): Promise<void> {
   if (files.some((file) => granted(file) === "granted")) return;
   // The narrowest grant that works: the binding package's own directory, where it is known.
   const flag = files[0] ? `--allow-ffi=${dirnameOf(files[0])}` : KEYRING_PERMISSION_FLAGS.join(" ");
-  throw new PermissionError(LOAD_WHAT, flag);
+  throw new PermissionError(LOAD_WHAT, flag, { settings: KEYRING_SETTINGS });
 }
 
 /**
@@ -76,6 +79,7 @@ export function loadBinding(): Promise<KeyringBinding> {
     throw permissionErrorIn(error) ??
       new KeyringError(`could not ${LOAD_WHAT}: ${describe(error)}; ${DISK_HINT}`, {
         cause: error,
+        settings: KEYRING_SETTINGS,
       });
   });
   return binding;
@@ -151,7 +155,7 @@ export function permissionErrorIn(error: unknown): PermissionError | undefined {
     const match = NOT_CAPABLE_PATTERN.exec(e.message);
     if (match) {
       const flag = match[1] === "ffi" ? "--allow-ffi" : PACKAGE_LOADER_FLAGS.join(" ");
-      return new PermissionError(LOAD_WHAT, flag, { cause: error });
+      return new PermissionError(LOAD_WHAT, flag, { cause: error, settings: KEYRING_SETTINGS });
     }
     e = e.cause;
   }

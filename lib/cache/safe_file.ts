@@ -57,7 +57,8 @@ export function checkOwner(path: string, info: Deno.FileInfo, ownUid: number | u
   if (!CHECKS_MODES || ownUid === undefined || info.uid === null || info.uid === ownUid) return;
   throw new InsecureCacheError(
     `${path} belongs to another user (uid ${info.uid}); use a directory of your own ` +
-      `(--token-cache-dir), or remove it so it is created again`,
+      "(`cache.directory`), or remove it so it is created again",
+    { settings: ["cache.directory"] },
   );
 }
 

@@ -15,9 +15,12 @@ export interface CheckResult {
   /** Short name of what was checked: `discovery`, `clock`, `port 127.0.0.1:8000`. */
   name: string;
   status: CheckStatus;
-  /** What was tried and found, naming the URL, port or file; free of secrets. */
+  /**
+   * What was tried and found, naming the URL, port or file; free of secrets. Settings are named
+   * as in error messages (`` `provider.issuerUrl` ``; see `KubeloginError.settings`).
+   */
   detail: string;
-  /** What to do about a failure. */
+  /** What to do about a failure; settings named as in {@link CheckResult.detail}. */
   fix?: string;
 }
 

@@ -21,7 +21,7 @@ export function checkListenAddresses(addresses: readonly string[]): CheckResult[
       ({ hostname, port } = parseListenAddress(address));
     } catch (error) {
       return {
-        ...fail(name, errorMessage(error), "pass --listen-address as HOST:PORT"),
+        ...fail(name, errorMessage(error), "pass `login.listenAddresses` as HOST:PORT"),
         free: false,
       };
     }
@@ -37,7 +37,8 @@ export function checkListenAddresses(addresses: readonly string[]): CheckResult[
         ...fail(
           name,
           `${address} ${why}`,
-          "stop what listens there, or pass --listen-address with a free port your provider allows",
+          "stop what listens there, or pass `login.listenAddresses` with a free port your " +
+            "provider allows",
         ),
         free: false,
       };
@@ -49,7 +50,7 @@ export function checkListenAddresses(addresses: readonly string[]): CheckResult[
       ? {
         name: result.name,
         status: "info",
-        detail: `${result.detail}; the next --listen-address is used`,
+        detail: `${result.detail}; the next of \`login.listenAddresses\` is used`,
       }
       : result
   );
@@ -86,7 +87,7 @@ export async function checkCacheDirectory(directory: string): Promise<CheckResul
     return fail(
       name,
       `${directory} is not a directory`,
-      `remove it or pass another --token-cache-dir`,
+      "remove it or pass another `cache.directory`",
     );
   }
   if (Deno.build.os === "windows" || info.mode === null) return pass(name, `${directory} exists`);
@@ -105,7 +106,7 @@ export async function checkCacheDirectory(directory: string): Promise<CheckResul
     return fail(
       name,
       `${directory} belongs to uid ${info.uid}, not to this user (uid ${uid})`,
-      `chown -R ${uid} ${directory}, or pass a --token-cache-dir of your own`,
+      `chown -R ${uid} ${directory}, or pass a \`cache.directory\` of your own`,
     );
   }
   return pass(name, `${directory} has mode 700 and is yours`);
@@ -120,7 +121,7 @@ export async function checkKeyring(): Promise<CheckResult> {
     return fail(
       name,
       "keyring storage needs --allow-ffi, which this process lacks",
-      "run with --allow-ffi, or use --token-cache-storage=disk",
+      'run with --allow-ffi, or use `cache.storage: "disk"`',
     );
   }
   const { probeKeyring } = await import("../cache/keyring.ts");
@@ -129,7 +130,7 @@ export async function checkKeyring(): Promise<CheckResult> {
     return fail(
       name,
       `the keyring did not answer: ${probe.error.message}`,
-      "start a Secret Service (gnome-keyring, KeePassXC) or use --token-cache-storage=disk",
+      'start a Secret Service (gnome-keyring, KeePassXC) or use `cache.storage: "disk"`',
     );
   }
   return pass(

@@ -36,7 +36,7 @@ export async function checkProvider(
     return [
       fail(
         "discovery",
-        `--oidc-issuer-url ${provider.issuerUrl} is not an http(s) URL`,
+        `\`provider.issuerUrl\` ${provider.issuerUrl} is not an http(s) URL`,
         "pass the issuer URL exactly as the provider's discovery document names it",
       ),
     ];
@@ -61,7 +61,8 @@ export async function checkProvider(
       fail(
         "discovery",
         errorMessage(error),
-        "fix the TLS flags (--certificate-authority, --certificate-authority-data)",
+        "fix the TLS settings (`provider.tls.certificateAuthorities`, " +
+          "`provider.tls.certificateAuthorityData`)",
       ),
     ];
   }
@@ -77,7 +78,8 @@ export async function checkProvider(
       fail(
         "discovery",
         `GET ${discoveryUrl}: ${errorMessage(error)}`,
-        "check --oidc-issuer-url (it must equal the provider's issuer exactly), the network and proxy, and for a private CA --certificate-authority",
+        "check `provider.issuerUrl` (it must equal the provider's issuer exactly), the network and " +
+          "proxy, and for a private CA `provider.tls.certificateAuthorities`",
       ),
     );
     return results;
@@ -188,7 +190,7 @@ function checkGrant(
         fail(
           name,
           "PKCE S256 is forced but the provider does not advertise it (code_challenge_methods_supported)",
-          "drop --oidc-pkce-method=S256 / --oidc-use-pkce, or enable PKCE at the provider",
+          'drop `provider.pkceMethod: "S256"`, or enable PKCE at the provider',
         ),
       );
     } else {
@@ -208,7 +210,7 @@ function checkGrant(
         : fail(
           name,
           "the provider advertises no device_authorization_endpoint",
-          "use another --grant-type, or enable the device flow at the provider",
+          "use another `login.grantType`, or enable the device flow at the provider",
         ),
     );
   } else {

@@ -156,7 +156,10 @@ function contextUser(files: readonly LoadedFile[], context: string | undefined):
       (value): value is string => typeof value === "string" && value !== "",
     );
   if (!contextName) {
-    throw new UsageError("no current-context in the kubeconfig; pass --context or --user");
+    throw new UsageError(
+      "no current-context in the kubeconfig; pass `kubeconfig.context` or `kubeconfig.user`",
+      { settings: ["kubeconfig.context", "kubeconfig.user"] },
+    );
   }
   for (const { document } of files) {
     const context = namedEntry(document, "contexts", contextName)?.context;

@@ -8,7 +8,6 @@
 import { AuthenticationError, UsageError } from "../errors.ts";
 import type { Interaction } from "../interaction.ts";
 import type { LoginOptions } from "../login_options.ts";
-import { openLoginPageFor } from "../open_login_page.ts";
 import type { TokenSet } from "../token_set.ts";
 import { AUTHORIZATION_REQUEST_PARAMS, refuseReservedParams } from "./extra_params.ts";
 import {
@@ -121,7 +120,7 @@ export async function loginWithBrowser(
 function showLoginUrl(server: LoopbackServer, options: LoginOptions, interaction: Interaction) {
   const { logger } = interaction;
   logger.info(`Open ${server.loginUrl} for authentication`);
-  openLoginPageFor(interaction, server.loginUrl, options, server.port);
+  interaction.openLoginPage?.(server.loginUrl, options, server.port);
 }
 
 /**
@@ -178,7 +177,10 @@ function callbackPath(redirectUri: string): string {
   try {
     return new URL(redirectUri).pathname || "/";
   } catch (error) {
-    throw new UsageError(`invalid --oidc-redirect-url ${redirectUri}`, { cause: error });
+    throw new UsageError(`invalid \`provider.redirectUrl\` ${redirectUri}`, {
+      cause: error,
+      settings: ["provider.redirectUrl"],
+    });
   }
 }
 
@@ -188,7 +190,10 @@ async function readLocalServerTls(
   const { localServerCertFile: certFile, localServerKeyFile: keyFile } = options;
   if (!certFile && !keyFile) return undefined;
   if (!certFile || !keyFile) {
-    throw new UsageError("--local-server-cert and --local-server-key must be given together");
+    throw new UsageError(
+      "`login.localServerCertFile` and `login.localServerKeyFile` must be given together",
+      { settings: ["login.localServerCertFile", "login.localServerKeyFile"] },
+    );
   }
   try {
     return { cert: await Deno.readTextFile(certFile), key: await Deno.readTextFile(keyFile) };

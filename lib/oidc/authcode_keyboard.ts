@@ -58,8 +58,10 @@ function requirePrompter(interaction: Interaction): Prompter {
   if (interaction.prompter) return interaction.prompter;
   const reason = interaction.notInteractiveReason ?? "there is no terminal to read from";
   throw new NotInteractiveError(
-    `--grant-type=authcode-keyboard needs the authorization code typed in, but ${reason}; ` +
-      "use --grant-type=device-code or --grant-type=authcode instead, which need only a browser",
+    `\`login.grantType: "authcode-keyboard"\` needs the authorization code typed in, but ${reason}; ` +
+      'use `login.grantType: "device-code"` or `login.grantType: "authcode"` instead, which need ' +
+      "only a browser",
+    { settings: ["login.grantType"] },
   );
 }
 

@@ -26,9 +26,9 @@ export async function explainBusyListenAddresses(
   }
   return new ListenAddressBusyError(
     `${error.message}${holders.length > 0 ? ` (${holders.join("; ")})` : ""}; stop that ` +
-      "process, or pass --listen-address=127.0.0.1:0 to take any free port (the provider must " +
-      "then accept any loopback port in the redirect URI)",
-    { cause: error },
+      'process, or pass `login.listenAddresses: "127.0.0.1:0"` to take any free port (the ' +
+      "provider must then accept any loopback port in the redirect URI)",
+    { cause: error, settings: ["login.listenAddresses"] },
   );
 }
 

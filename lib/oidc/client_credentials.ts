@@ -33,8 +33,9 @@ export async function loginWithClientCredentials(
 ): Promise<TokenSet> {
   if (!session.client.clientSecret) {
     throw new UsageError(
-      "--grant-type=client-credentials needs a client secret: pass --oidc-client-secret " +
-        "or set OIDC_CLIENT_SECRET",
+      '`login.grantType: "client-credentials"` needs a client secret: pass ' +
+        "`provider.clientSecret` or set OIDC_CLIENT_SECRET",
+      { settings: ["provider.clientSecret"] },
     );
   }
   const params: Record<string, string> = { ...options.authRequestExtraParams };
@@ -46,7 +47,8 @@ export async function loginWithClientCredentials(
   if (!useAccessToken && !response.idToken) {
     throw new UsageError(
       "the provider answered the client credentials grant without an ID token; add " +
-        "--oidc-use-access-token to give kubectl the access token",
+        "`provider.useAccessToken` to give kubectl the access token",
+      { settings: ["provider.useAccessToken"] },
     );
   }
   return await verifyTokenResponse(response, {

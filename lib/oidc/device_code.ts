@@ -15,7 +15,6 @@
 import { AuthenticationError, OidcError, UsageError } from "../errors.ts";
 import type { Interaction } from "../interaction.ts";
 import type { LoginOptions } from "../login_options.ts";
-import { openLoginPageFor } from "../open_login_page.ts";
 import type { TokenSet } from "../token_set.ts";
 import { optionalNumber, optionalString, readJsonObject, requiredString } from "./json.ts";
 import { showDeviceCodeDetails } from "./device_code_display.ts";
@@ -102,7 +101,8 @@ export async function requestDeviceAuthorization(
   if (!endpoint) {
     throw new UsageError(
       `the provider ${session.metadata.issuer} advertises no device_authorization_endpoint, ` +
-        "so --grant-type=device-code cannot be used with it",
+        'so `login.grantType: "device-code"` cannot be used with it',
+      { settings: ["login.grantType"] },
     );
   }
   refuseReservedParams(extraParams, AUTHORIZATION_REQUEST_PARAMS);
@@ -153,7 +153,7 @@ function showVerificationUri(
   } else {
     logger.info(`To log in, open ${verificationUri} in a browser and enter the code ${userCode}`);
   }
-  openLoginPageFor(interaction, verificationUriComplete ?? verificationUri, options);
+  interaction.openLoginPage?.(verificationUriComplete ?? verificationUri, options);
 }
 
 /**
@@ -185,8 +185,8 @@ export async function pollDeviceToken(
     } catch (error) {
       throw new AuthenticationError(
         `timed out after ${timeoutSec} s waiting for the device login to be approved ` +
-          "(see --authentication-timeout-sec)",
-        { cause: error, reason: "timeout" },
+          "(see `login.authenticationTimeoutSec`)",
+        { cause: error, reason: "timeout", settings: ["login.authenticationTimeoutSec"] },
       );
     }
     if (Date.now() >= expiresAt) throw expiredError();

@@ -66,7 +66,8 @@ export async function discover(
 ): Promise<ProviderMetadata> {
   if (!parseSecureUrl(issuerUrl)) {
     throw new UsageError(
-      `--oidc-issuer-url ${issuerUrl} is not an https URL; only loopback hosts may use http`,
+      `\`provider.issuerUrl\` ${issuerUrl} is not an https URL; only loopback hosts may use http`,
+      { settings: ["provider.issuerUrl"] },
     );
   }
   const url = discoveryUrl(issuerUrl);
@@ -86,8 +87,9 @@ export async function discover(
       ? " (only the trailing slash differs)"
       : "";
     throw new ProviderError(
-      `the provider says its issuer is ${issuer}, but --oidc-issuer-url is ${issuerUrl}; ` +
+      `the provider says its issuer is ${issuer}, but \`provider.issuerUrl\` is ${issuerUrl}; ` +
         `they must match exactly${slash}`,
+      { settings: ["provider.issuerUrl"] },
     );
   }
   checkEndpoints(doc, what);

@@ -31,7 +31,8 @@ export function refuseReservedParams(
   const refused = Object.keys(extraParams).filter((key) => reserved.has(key));
   if (refused.length === 0) return;
   throw new UsageError(
-    `--oidc-auth-request-extra-params cannot set ${refused.join(", ")}: ` +
+    `\`login.authRequestExtraParams\` cannot set ${refused.join(", ")}: ` +
       "the plugin sets these itself for every login",
+    { settings: ["login.authRequestExtraParams"] },
   );
 }

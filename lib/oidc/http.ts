@@ -69,9 +69,12 @@ export class ProviderHttp implements Disposable {
   static async create(options: ProviderHttpOptions): Promise<ProviderHttp> {
     if (options.tls.insecureSkipTlsVerify) {
       throw new UsageError(
-        "--insecure-skip-tls-verify cannot be honoured by Deno's fetch; remove it and run deno with " +
-          "--unsafely-ignore-certificate-errors=<issuer host>, or pass the provider's CA with " +
-          "--certificate-authority",
+        "`provider.tls.insecureSkipTlsVerify` cannot be honoured by Deno's fetch; remove it and " +
+          "run deno with --unsafely-ignore-certificate-errors=<issuer host>, or pass the " +
+          "provider's CA with `provider.tls.certificateAuthorities`",
+        {
+          settings: ["provider.tls.insecureSkipTlsVerify", "provider.tls.certificateAuthorities"],
+        },
       );
     }
     const caCerts = [
@@ -122,9 +125,12 @@ export class ProviderHttp implements Disposable {
       // rustls names the problem (UnknownIssuer, NotValidForName, Expired); say what fixes it.
       const hint = /certificate/i.test(detail)
         ? "; if the provider's certificate comes from a private CA, pass the CA with " +
-          "--certificate-authority or --certificate-authority-data"
+          "`provider.tls.certificateAuthorities` or `provider.tls.certificateAuthorityData`"
         : "";
-      throw new ProviderError(`could not reach ${url.origin}: ${detail}${hint}`, { cause: error });
+      throw new ProviderError(`could not reach ${url.origin}: ${detail}${hint}`, {
+        cause: error,
+        settings: hint ? [...CA_SETTINGS] : [],
+      });
     }
     return await bufferBody(response, url);
   }
@@ -184,6 +190,12 @@ async function bufferBody(response: Response, url: URL): Promise<Response> {
   return buffered;
 }
 
+/** The settings that trust a private CA. */
+const CA_SETTINGS = [
+  "provider.tls.certificateAuthorities",
+  "provider.tls.certificateAuthorityData",
+] as const;
+
 function defaultPort(url: URL): string {
   return url.protocol === "https:" ? "443" : "80";
 }
@@ -193,9 +205,10 @@ async function readCaFile(path: string): Promise<string> {
   try {
     return await Deno.readTextFile(path);
   } catch (error) {
-    throw new UsageError(`could not read --certificate-authority ${path}: ${errorMessage(error)}`, {
-      cause: error,
-    });
+    throw new UsageError(
+      `could not read \`provider.tls.certificateAuthorities\` ${path}: ${errorMessage(error)}`,
+      { cause: error, settings: ["provider.tls.certificateAuthorities"] },
+    );
   }
 }
 
@@ -205,9 +218,13 @@ function decodeCaData(data: string): string {
     if (!pem.includes("-----BEGIN CERTIFICATE-----")) throw new Error("no PEM certificate");
     return pem;
   } catch (error) {
-    throw new UsageError("--certificate-authority-data is not base64 of a PEM certificate", {
-      cause: error,
-    });
+    throw new UsageError(
+      "`provider.tls.certificateAuthorityData` is not base64 of a PEM certificate",
+      {
+        cause: error,
+        settings: ["provider.tls.certificateAuthorityData"],
+      },
+    );
   }
 }
 

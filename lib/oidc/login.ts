@@ -57,6 +57,10 @@ export function login(
       return loginWithTokenExchange(session, options, interaction);
     default:
       // Reached only when a caller casts an unchecked string to GrantType.
-      return Promise.reject(new UsageError(`unknown --grant-type ${String(options.grantType)}`));
+      return Promise.reject(
+        new UsageError(`unknown \`login.grantType\` ${String(options.grantType)}`, {
+          settings: ["login.grantType"],
+        }),
+      );
   }
 }

@@ -74,10 +74,16 @@ export const SHUTDOWN_GRACE_MS = 500;
  */
 export function parseListenAddress(address: string): { hostname: string; port: number } {
   const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(address);
-  if (!match) throw new UsageError(`invalid --listen-address ${address}: expected HOST:PORT`);
+  if (!match) throw invalidListenAddress(address, "expected HOST:PORT");
   const port = Number(match[3]);
-  if (port > 65535) throw new UsageError(`invalid --listen-address ${address}: port out of range`);
+  if (port > 65535) throw invalidListenAddress(address, "port out of range");
   return { hostname: match[1] ?? (match[2] || "127.0.0.1"), port };
+}
+
+function invalidListenAddress(address: string, reason: string): UsageError {
+  return new UsageError(`invalid \`login.listenAddresses\` ${address}: ${reason}`, {
+    settings: ["login.listenAddresses"],
+  });
 }
 
 /**
@@ -160,8 +166,8 @@ class Server implements LoopbackServer {
         settle(() =>
           reject(
             new AuthenticationError(
-              "timed out waiting for the browser login (see --authentication-timeout-sec)",
-              { reason: "timeout" },
+              "timed out waiting for the browser login (see `login.authenticationTimeoutSec`)",
+              { reason: "timeout", settings: ["login.authenticationTimeoutSec"] },
             ),
           )
         );

@@ -66,8 +66,9 @@ async function ask(
   if (!prompter) {
     const reason = interaction.notInteractiveReason ?? "there is no terminal to read from";
     throw new NotInteractiveError(
-      `--grant-type=password needs a ${what}, but none was given and ${reason}; ` +
-        `pass --${what}, or run kubectl in a terminal and let the plugin ask`,
+      `\`login.grantType: "password"\` needs a ${what}, but none was given and ${reason}; ` +
+        `pass \`login.${what}\`, or run kubectl in a terminal and let the plugin ask`,
+      { settings: [`login.${what}`] },
     );
   }
   const value = secret ? await prompter.readSecret(prompt) : await prompter.readLine(prompt);

@@ -46,12 +46,16 @@ export async function loginWithTokenExchange(
   const exchange = options.tokenExchange;
   if (!exchange?.subjectToken) {
     throw new UsageError(
-      "--grant-type=token-exchange needs --token-exchange-subject-token (the token, or the name " +
-        "of an environment variable holding it)",
+      '`login.grantType: "token-exchange"` needs `login.tokenExchange.subjectToken` (the token, ' +
+        "or the name of an environment variable holding it)",
+      { settings: ["login.tokenExchange.subjectToken"] },
     );
   }
   if (exchange.actorToken && !exchange.actorTokenType) {
-    throw new UsageError("--token-exchange-actor-token needs --token-exchange-actor-token-type");
+    throw new UsageError(
+      "`login.tokenExchange.actorToken` needs `login.tokenExchange.actorTokenType`",
+      { settings: ["login.tokenExchange.actorTokenType"] },
+    );
   }
   const params: Record<string, string> = {
     ...options.authRequestExtraParams,
@@ -75,8 +79,9 @@ export async function loginWithTokenExchange(
   if (!session.options.useAccessToken && !response.idToken) {
     throw new UsageError(
       "the provider answered the token exchange without an ID token; add " +
-        "--oidc-use-access-token to give kubectl the access token, or ask for an ID token with " +
-        `--token-exchange-requested-token-type=${TOKEN_TYPE_ID_TOKEN}`,
+        "`provider.useAccessToken` to give kubectl the access token, or ask for an ID token " +
+        `with \`login.tokenExchange.requestedTokenType: "${TOKEN_TYPE_ID_TOKEN}"\``,
+      { settings: ["provider.useAccessToken", "login.tokenExchange.requestedTokenType"] },
     );
   }
   return await verifySessionResponse(session, response);

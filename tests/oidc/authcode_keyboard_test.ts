@@ -116,7 +116,9 @@ Deno.test("authcode-keyboard", async (t) => {
     );
     assert.ok(error instanceof NotInteractiveError, String(error));
     assert.ok(error.message.includes(NOT_INTERACTIVE), error.message);
-    assert.match(error.message, /--grant-type=device-code/);
+    // The library names its setting, not the flag; the CLI puts the flag there.
+    assert.match(error.message, /`login.grantType: "device-code"`/);
+    assert.deepEqual(error.settings, ["login.grantType"]);
     assert.deepEqual(logger.infos, [], "no URL shown for a login that cannot finish");
     assert.equal(idp.requests.length, 0);
   });

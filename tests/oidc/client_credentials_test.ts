@@ -62,7 +62,8 @@ Deno.test("client-credentials", async (t) => {
         login(session, loginOptions("client-credentials"), interaction)
       );
       assert.ok(error instanceof UsageError, String(error));
-      assert.match(error.message, /without an ID token; add --oidc-use-access-token/);
+      assert.match(error.message, /without an ID token; add `provider.useAccessToken`/);
+      assert.deepEqual(error.settings, ["provider.useAccessToken"]);
     },
   );
 

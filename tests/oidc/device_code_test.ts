@@ -8,6 +8,7 @@ import { AuthenticationError, OidcError, UsageError } from "../../lib/errors.ts"
 import { decodeJwtClaims } from "../../lib/jwt.ts";
 import type { LoginOptions } from "../../lib/login_options.ts";
 import { login } from "../../lib/oidc/login.ts";
+import { loginPageOpener } from "../../lib/open_login_page.ts";
 import { openProviderSession, type ProviderSession } from "../../lib/oidc/provider.ts";
 import {
   assertIdToken,
@@ -37,13 +38,18 @@ Deno.test("device-code", async (t) => {
   await using idp = await startTestIdp({ deviceIntervalSec: FAST_INTERVAL_SEC });
   const prompt = /^To log in, open (\S+) in a browser \(or open (\S+) and enter the code (\S+)\)$/;
 
-  /** Starts a device login and returns it with what it showed. */
+  /** Starts a device login and returns it with what it showed; `opener: false` leaves none. */
   const startDeviceLogin = async (
     session: ProviderSession,
     overrides: Partial<LoginOptions> = {},
+    opener = true,
   ) => {
     const logger = new TestLogger();
-    const result = login(session, loginOptions("device-code", overrides), { logger });
+    const openLoginPage = opener ? loginPageOpener(logger) : undefined;
+    const result = login(session, loginOptions("device-code", overrides), {
+      logger,
+      openLoginPage,
+    });
     // Keep an early failure from being an unhandled rejection while the test waits.
     result.catch(() => {});
     const [, complete, uri, userCode] = await logger.waitForInfo(prompt);
@@ -88,13 +94,22 @@ Deno.test("device-code", async (t) => {
     assert.equal(authorization.params.client_secret, undefined, "the secret went in the header");
   });
 
-  await t.step("the browser opens at the complete verification URI", async () => {
+  /** Runs `fn` with a browser command that writes the URL it gets to `opened`. */
+  const withRecordingOpener = async (fn: (opener: string, opened: string) => Promise<void>) => {
     const dir = await Deno.makeTempDir();
     try {
       const opened = `${dir}/opened`;
       const opener = `${dir}/opener.sh`;
       await Deno.writeTextFile(opener, `#!/bin/sh\nprintf '%s' "$1" > '${opened}'\n`);
       await Deno.chmod(opener, 0o755);
+      await fn(opener, opened);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  };
+
+  await t.step("the browser opens at the complete verification URI", async () => {
+    await withRecordingOpener(async (opener, opened) => {
       using session = await openProviderSession(providerOptions(idp));
       const { result, complete } = await startDeviceLogin(session, {
         skipOpenBrowser: false,
@@ -111,9 +126,23 @@ Deno.test("device-code", async (t) => {
       const page = await new UserAgent().approveDevice(url, ALICE);
       assert.match(page.body, /Device approved/);
       assertIdToken(await result, ALICE.username);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    });
+  });
+
+  await t.step("an interaction without an opener opens no browser", async () => {
+    await withRecordingOpener(async (opener, opened) => {
+      using session = await openProviderSession(providerOptions(idp));
+      const { result, complete } = await startDeviceLogin(
+        session,
+        { skipOpenBrowser: false, browserCommand: opener },
+        false,
+      );
+      await new UserAgent().approveDevice(complete, ALICE);
+      assertIdToken(await result, ALICE.username);
+      // An opener started at the URL's showing would have written the file by now.
+      await delay(500);
+      assert.equal(await Deno.readTextFile(opened).catch(() => ""), "");
+    });
   });
 
   await t.step("a browser that cannot start is only a warning", async () => {
@@ -163,7 +192,9 @@ Deno.test("device-code", async (t) => {
     const { result } = await startDeviceLogin(session, { authenticationTimeoutSec: 3 });
     const error = await rejection(() => result);
     assert.ok(error instanceof AuthenticationError, String(error));
-    assert.match(error.message, /timed out.*--authentication-timeout-sec/);
+    assert.equal(error.reason, "timeout");
+    assert.deepEqual(error.settings, ["login.authenticationTimeoutSec"]);
+    assert.doesNotMatch(error.message, /--authentication-timeout-sec/, "the CLI adds the flag");
     const elapsed = Date.now() - started;
     // Not before the timeout; the upper bound only catches a wait that ignored it.
     assert.ok(elapsed >= 3000 && elapsed < 12_000, `ended after ${elapsed} ms`);

@@ -95,7 +95,8 @@ Deno.test("password", async (t) => {
     );
     assert.ok(error instanceof NotInteractiveError, String(error));
     assert.ok(error.message.includes(NOT_INTERACTIVE), error.message);
-    assert.match(error.message, /--password/);
+    assert.match(error.message, /pass `login.password`/);
+    assert.deepEqual(error.settings, ["login.password"]);
     assert.equal(idp.requests.length, 0);
   });
 });
