@@ -109,7 +109,9 @@ export type CleanResult = FullCleanResult | FilteredCleanResult;
 export async function clean(options: CleanOptions): Promise<CleanResult> {
   const { directory, issuerUrl, clientId } = options;
   if (clientId && !issuerUrl) {
-    throw new UsageError("--oidc-client-id needs --oidc-issuer-url in clean");
+    throw new UsageError("`provider.clientId` needs `provider.issuerUrl` in clean", {
+      settings: ["provider.clientId", "provider.issuerUrl"],
+    });
   }
   const fileKey = new FileDataKeyStore(options.dataKeyFile);
   const keyringKey = keyringDataKeyStore(options.logger);

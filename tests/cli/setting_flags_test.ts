@@ -30,15 +30,6 @@ const FLAG_NAMES = new Set(
     .map((spec) => spec.name),
 );
 
-/**
- * Flags still named in `lib/`, by file: the `clean` sequence moved into `lib/cache/clean.ts` on
- * another branch at the same time as this test came; its message turns into settings after the
- * merge (issue 15), and this entry goes then.
- */
-const NOT_YET_SETTINGS: Readonly<Record<string, readonly string[]>> = {
-  "lib/cache/clean.ts": ["oidc-client-id", "oidc-issuer-url"],
-};
-
 /** The code of each `lib/**.ts` file, comments removed (doc comments may explain flags). */
 async function libCode(dir: URL = LIB): Promise<Map<string, string>> {
   const files = new Map<string, string>();
@@ -68,7 +59,7 @@ Deno.test("no lib/ message names a CLI flag, and each setting it names has a fla
   for (const [path, code] of files) {
     for (const [, name] of code.matchAll(/(?<![\w-])--([a-z][a-z0-9-]*)/g)) {
       // `--allow-…` and Deno's other flags are the runtime's, which the user does pass.
-      if (FLAG_NAMES.has(name) && !NOT_YET_SETTINGS[path]?.includes(name)) {
+      if (FLAG_NAMES.has(name)) {
         flags.push(`${path}: --${name}`);
       }
     }
