@@ -9,6 +9,7 @@ import { formatDuration } from "../lib/oidc/device_code_display.ts";
 import { startTestIdp, TEST_USERS } from "./support/idp.ts";
 import { getTokenArgs, tokenOf } from "./support/login.ts";
 import { MOD_TS, PluginSandbox } from "./support/plugin.ts";
+import { within } from "./support/plugin_grants.ts";
 import { UserAgent } from "./support/user_agent.ts";
 
 const ALICE = TEST_USERS[0];
@@ -66,9 +67,12 @@ Deno.test("device-code: a countdown and the QR code on a terminal", async () => 
   }).spawn();
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let seen = "";
+  // Every read is bounded: a plugin stuck on the terminal is killed, and the test fails.
+  const kill = () => child.kill("SIGKILL");
+  const read = () => within(60_000, reader.read(), kill);
   const readUntil = async (pattern: RegExp) => {
     while (!pattern.test(seen)) {
-      const { value, done } = await reader.read();
+      const { value, done } = await read();
       if (done) throw new Error(`output ended before ${pattern}:\n${seen}`);
       seen += value;
     }
@@ -82,12 +86,12 @@ Deno.test("device-code: a countdown and the QR code on a terminal", async () => 
   } finally {
     await child.stdin.close().catch(() => {});
     for (;;) {
-      const { value, done } = await reader.read();
+      const { value, done } = await read();
       if (done) break;
       seen += value;
     }
   }
-  assert.equal((await child.status).code, 0, seen);
+  assert.equal((await within(60_000, child.status, kill)).code, 0, seen);
   // The countdown line is erased before the next line is written.
   assert.ok(seen.includes("\r\x1b[2K"), "the countdown line is never erased");
 });
