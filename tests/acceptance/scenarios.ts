@@ -31,6 +31,7 @@ import { parseExecCredential } from "../support/plugin.ts";
 import type { TokenSet } from "../../lib/token_set.ts";
 import { DEVICE_CODE_GRANT_TYPE } from "../support/idp.ts";
 import type { AcceptanceProvider, LocalProvider } from "./providers.ts";
+
 /** The plugin's local server page after a login. */
 const LOGGED_IN = /You are logged in/;
 /** How long a person has for a manual login. */
