@@ -9,6 +9,7 @@ import { formatDuration } from "../lib/oidc/device_code_display.ts";
 import { startTestIdp, TEST_USERS } from "./support/idp.ts";
 import { getTokenArgs, tokenOf } from "./support/login.ts";
 import { MOD_TS, PluginSandbox } from "./support/plugin.ts";
+import { within } from "./support/plugin_grants.ts";
 import { UserAgent } from "./support/user_agent.ts";
 
 const ALICE = TEST_USERS[0];
@@ -39,7 +40,10 @@ Deno.test("device-code: the expiry as a plain line, the QR code when asked", asy
 });
 
 Deno.test("device-code: says when the code expired", async () => {
-  await using idp = await startTestIdp({ deviceCodeTtlSec: 2 });
+  // No poll within the code's 2 s: the provider counts whole seconds, so a poll could hear
+  // expired_token up to a second before the plugin's own clock says so (then the line is
+  // skipped), and this test is about what the plugin's clock says.
+  await using idp = await startTestIdp({ deviceCodeTtlSec: 2, deviceIntervalSec: 5 });
   await using sandbox = await PluginSandbox.create();
   const result = await sandbox.run(getTokenArgs(idp, "--grant-type=device-code"));
   assert.equal(result.code, 1);
@@ -66,9 +70,12 @@ Deno.test("device-code: a countdown and the QR code on a terminal", async () => 
   }).spawn();
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let seen = "";
+  // Every read is bounded: a plugin stuck on the terminal is killed, and the test fails.
+  const kill = () => child.kill("SIGKILL");
+  const read = () => within(60_000, reader.read(), kill);
   const readUntil = async (pattern: RegExp) => {
     while (!pattern.test(seen)) {
-      const { value, done } = await reader.read();
+      const { value, done } = await read();
       if (done) throw new Error(`output ended before ${pattern}:\n${seen}`);
       seen += value;
     }
@@ -82,12 +89,12 @@ Deno.test("device-code: a countdown and the QR code on a terminal", async () => 
   } finally {
     await child.stdin.close().catch(() => {});
     for (;;) {
-      const { value, done } = await reader.read();
+      const { value, done } = await read();
       if (done) break;
       seen += value;
     }
   }
-  assert.equal((await child.status).code, 0, seen);
+  assert.equal((await within(60_000, child.status, kill)).code, 0, seen);
   // The countdown line is erased before the next line is written.
   assert.ok(seen.includes("\r\x1b[2K"), "the countdown line is never erased");
 });

@@ -1,19 +1,22 @@
 /**
- * The acceptance scenarios (scenarios.ts) against every provider fixture (providers.ts):
- * oidc-provider and LemonLDAP::NG always (CI installs LemonLDAP's Debian packages, kubectl and
- * Chromium), and a real provider when `ACCEPTANCE_OIDC_ISSUER_URL` and
- * `ACCEPTANCE_OIDC_CLIENT_ID` name one (docs/acceptance-test.md).
+ * The acceptance scenarios (scenarios.ts) against the providers no one here wrote (providers.ts):
+ * LemonLDAP::NG always (CI installs its Debian packages, kubectl and Chromium), and a real
+ * provider when `ACCEPTANCE_OIDC_ISSUER_URL` and `ACCEPTANCE_OIDC_CLIENT_ID` name one
+ * (docs/acceptance-test.md). The same scenarios run against oidc-provider in the system test
+ * (tests/system/system_test.ts).
  */
 
 import { chromiumAvailability } from "../support/browser.ts";
 import { kubectlAvailability, toolGate } from "../support/cluster.ts";
-import { PROVIDER_FIXTURES } from "./providers.ts";
+import { ACCEPTANCE_FIXTURES } from "./providers.ts";
 import { runScenarios } from "./scenarios.ts";
+
+const ARTIFACTS_DIR = new URL("../../artifacts/acceptance-test", import.meta.url).pathname;
 
 const kubectl = await kubectlAvailability();
 const chromium = await chromiumAvailability();
 
-for (const fixture of PROVIDER_FIXTURES) {
+for (const fixture of ACCEPTANCE_FIXTURES) {
   const unavailable = await fixture.unavailable();
   const gate = toolGate([
     kubectl.ok ? undefined : kubectl.reason,
@@ -30,7 +33,7 @@ for (const fixture of PROVIDER_FIXTURES) {
     async fn(t) {
       gate.assertPresent();
       await using provider = await fixture.start();
-      await runScenarios(t, provider, fixture.name);
+      await runScenarios(t, provider, `${ARTIFACTS_DIR}/${fixture.name.replace(/\W+/g, "-")}`);
     },
   });
 }

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { ALICE, PUBLIC_CLIENT_ID, startTestIdp } from "../support/idp.ts";
+import { ALICE, BOB, PUBLIC_CLIENT_ID, startTestIdp, type TestIdp } from "../support/idp.ts";
 import {
   POST_CLIENT_ID,
   SECRET_CLIENTS_OPTIONS,
@@ -21,6 +21,15 @@ import {
   startLemonLdap,
 } from "../support/lemonldap.ts";
 import type { Credentials } from "../support/browser.ts";
+
+/**
+ * What the scenarios can see of and do to a provider that runs in the test process: its request
+ * log, and revoking the refresh tokens it issued.
+ */
+export type LocalProvider = Pick<
+  TestIdp,
+  "requests" | "clearRequests" | "countRequests" | "requestsTo" | "revokeRefreshTokens"
+>;
 
 /** A provider as the scenarios see it. */
 export interface AcceptanceProvider extends AsyncDisposable {
@@ -39,6 +48,12 @@ export interface AcceptanceProvider extends AsyncDisposable {
   groupsClaim?: string;
   /** The user name kubectl must report, when known. */
   expectedUsername?: string;
+  /** The user's groups in the token, when known: kubectl must report them. */
+  expectedGroups?: string[];
+  /** A second person, whom the API server does not bind: the Forbidden scenario logs them in. */
+  otherUser?: { user: Credentials; expectedUsername: string };
+  /** The provider's request log and controls, when it runs in the test process. */
+  local?: LocalProvider;
   /** More hosts for the plugin's `--allow-net`. */
   extraNetHosts: string[];
   /**
@@ -70,7 +85,10 @@ export interface ProviderFixture {
 
 const env = (name: string): string | undefined => Deno.env.get(name) || undefined;
 
-/** oidc-provider in this process, with the special-secret clients registered. */
+/**
+ * oidc-provider in this process, with the special-secret clients registered: the system test's
+ * fixture (tests/system/system_test.ts), which also asserts what the provider saw.
+ */
 export const OIDC_PROVIDER: ProviderFixture = {
   name: "oidc-provider",
   unavailable: () => Promise.resolve(undefined),
@@ -87,11 +105,15 @@ export const OIDC_PROVIDER: ProviderFixture = {
       usernameClaim: "sub",
       groupsClaim: "groups",
       expectedUsername: `${idp.issuer}#${ALICE.username}`,
+      expectedGroups: ALICE.groups,
+      otherUser: { user: BOB, expectedUsername: `${idp.issuer}#${BOB.username}` },
+      local: idp,
       extraNetHosts: [],
       unknownRefreshTokenError: "invalid_grant",
       deviceCode: { kind: "approve", done: /Device approved/ },
       passwordGrant: true,
       confidentialClient: { clientId: POST_CLIENT_ID, clientSecret: SPECIAL_SECRET },
+      artifacts: () => Promise.resolve({ "requests.json": JSON.stringify(idp.requests, null, 2) }),
       [Symbol.asyncDispose]: () => idp.close(),
     };
   },
@@ -169,5 +191,8 @@ export const EXTERNAL: ProviderFixture = {
   },
 };
 
-/** Every fixture, in the order the suite runs them. */
-export const PROVIDER_FIXTURES: readonly ProviderFixture[] = [OIDC_PROVIDER, LEMONLDAP, EXTERNAL];
+/**
+ * The acceptance test's fixtures: providers no one here wrote. The same scenarios run against
+ * {@link OIDC_PROVIDER} in the system test.
+ */
+export const ACCEPTANCE_FIXTURES: readonly ProviderFixture[] = [LEMONLDAP, EXTERNAL];

@@ -8,6 +8,9 @@
  * to say the ID token has expired, and for a forgotten refresh token also replace it with one the
  * provider never issued. The provider itself then answers the refresh.
  *
+ * A provider that runs in the test process ({@link AcceptanceProvider.local}, the system test's)
+ * also has its request log asserted, and its refresh tokens revoked.
+ *
  * @module
  */
 
@@ -26,19 +29,24 @@ import {
 import { startApiServer } from "../support/apiserver.ts";
 import { parseExecCredential } from "../support/plugin.ts";
 import type { TokenSet } from "../../lib/token_set.ts";
-import type { AcceptanceProvider } from "./providers.ts";
+import { DEVICE_CODE_GRANT_TYPE } from "../support/idp.ts";
+import type { AcceptanceProvider, LocalProvider } from "./providers.ts";
 
-const ARTIFACTS_DIR = new URL("../../artifacts/acceptance-test", import.meta.url).pathname;
 /** The plugin's local server page after a login. */
 const LOGGED_IN = /You are logged in/;
 /** How long a person has for a manual login. */
 const MANUAL_LOGIN_MS = 180_000;
+/** The pods of the API server double. */
+const PODS = ["web-7d4b9c8f6-x2k9q", "worker-5f6c7d8e9-p4m7n"];
 
-/** Runs every scenario against one provider, stopping at the first failure. */
+/**
+ * Runs every scenario against one provider, stopping at the first failure; what a failure leaves
+ * (screenshots, the API server's decisions, the provider's logs) goes into `artifacts`.
+ */
 export async function runScenarios(
   t: Deno.TestContext,
   provider: AcceptanceProvider,
-  label: string,
+  artifacts: string,
 ): Promise<void> {
   const { issuerUrl, clientId } = provider;
   await using apiserver = await startApiServer({
@@ -47,7 +55,7 @@ export async function runScenarios(
     usernameClaim: provider.usernameClaim,
     groupsClaim: provider.groupsClaim,
   });
-  const artifacts = `${ARTIFACTS_DIR}/${label.replace(/\W+/g, "-")}`;
+  const { local } = provider;
   await using browser = provider.user ? await TestBrowser.launch(artifacts) : undefined;
   await using client = await KubectlClient.create({
     issuerUrl,
@@ -69,12 +77,12 @@ export async function runScenarios(
     : {};
 
   let logins = 0;
-  const person = (done: RegExp, env = runEnv): KubectlRunOptions => ({
+  const person = (done: RegExp, env = runEnv, user = provider.user): KubectlRunOptions => ({
     env,
     timeoutMs: provider.user ? 60_000 : MANUAL_LOGIN_MS,
     browser: async (url) => {
       logins++;
-      if (browser) await browser.login(url, `login-${logins}`, provider.user!, done);
+      if (browser) await browser.login(url, `login-${logins}`, user!, done);
       else console.error(`\n>>> Log in within 3 minutes, in a browser on this machine: ${url}\n`);
     },
   });
@@ -95,24 +103,44 @@ export async function runScenarios(
 
   let username = "";
   await step("kubectl auth whoami logs in through the browser", async () => {
+    local?.clearRequests();
     const result = await run(["auth", "whoami", "-o", "json"], person(LOGGED_IN));
     const user = whoamiUser(result);
     username = user.username;
     if (provider.expectedUsername) assert.equal(username, provider.expectedUsername);
     else if (provider.usernameClaim !== "email") assert.match(username, /#.+$/);
     assert.ok(user.groups.includes("system:authenticated"));
+    if (provider.expectedGroups) {
+      assert.deepEqual(user.groups, [...provider.expectedGroups, "system:authenticated"]);
+    }
     assert.equal(result.browserUrls.length, 1);
-    assert.equal((await client.sandbox.cacheEntries()).length, 1);
+    assert.match(result.browserUrls[0], /^http:\/\/localhost:\d+\/login\/[\w-]{43}$/);
+    // kubectl passes the plugin's stderr through.
+    const prompt = `^Open ${escapeRegExp(result.browserUrls[0])} for authentication$`;
+    assert.match(result.stderr, new RegExp(prompt, "m"));
+    // The entry is the one the kubeconfig's flags name.
+    assert.deepEqual(await client.sandbox.cacheEntries(), [
+      await client.sandbox.keyIdFor(client.getTokenFlags()),
+    ]);
+    if (local) {
+      assert.equal(local.countRequests({ path: "/token", grantType: "authorization_code" }), 1);
+    }
     apiserver.setBindings([{ user: username }]);
   });
 
   await step("kubectl get pods uses the cached token: no browser, no provider", async () => {
     const before = await entryBytes(client);
+    local?.clearRequests();
+    apiserver.clearDecisions();
     const result = await run(["get", "pods"]);
-    assert.ok(podNames(result).length > 0);
+    assert.deepEqual(podNames(result), PODS);
     assert.deepEqual(result.browserUrls, []);
     // A login or a refresh would have rewritten the entry.
     assert.deepEqual(await entryBytes(client), before);
+    if (local) assert.deepEqual(local.requests, []);
+    const last = apiserver.decisions.at(-1);
+    assert.equal(last?.user, username);
+    assert.equal(last?.outcome, "allowed");
   });
 
   await step("an expired ID token is refreshed, without the browser", async () => {
@@ -121,9 +149,18 @@ export async function runScenarios(
       before.refreshToken,
       "the provider issued no refresh token; add offline_access to the extra scopes",
     );
+    local?.clearRequests();
     const result = await run(["get", "pods"]);
-    assert.ok(podNames(result).length > 0);
+    assert.deepEqual(podNames(result), PODS);
     assert.deepEqual(result.browserUrls, []);
+    if (local) {
+      const tokenRequests = local.requestsTo("/token");
+      assert.ok(tokenRequests.length >= 1, "no refresh");
+      for (const request of tokenRequests) {
+        assert.deepEqual([request.grantType, request.status], ["refresh_token", 200]);
+      }
+      assert.equal(local.countRequests({ pathSuffix: "/auth" }), 0);
+    }
     // Only a refresh writes a future expiry without a login. (Tokens are never compared in
     // assertions: a failure would print them.)
     const after = await cachedTokenSet(client, client.getTokenFlags());
@@ -132,22 +169,42 @@ export async function runScenarios(
 
   await step("a refresh token the provider does not know leads to one new login", async () => {
     await expireCachedToken(client, client.getTokenFlags(), "a-refresh-token-never-issued");
+    local?.clearRequests();
     const result = await run(["get", "pods"], person(LOGGED_IN));
-    assert.ok(podNames(result).length > 0);
+    assert.deepEqual(podNames(result), PODS);
     assert.equal(result.browserUrls.length, 1);
     const error = provider.unknownRefreshTokenError ?? "\\w+";
     assert.match(
       result.stderr,
       new RegExp(`^Could not refresh the token \\(token request failed: ${error}\\b.*\\); `, "m"),
     );
+    if (local) assertRefreshThenLogin(local);
   });
 
+  if (local) {
+    await step("a revoked refresh token sends the user to the browser again", async () => {
+      await expireCachedToken(client, client.getTokenFlags());
+      local.revokeRefreshTokens();
+      local.clearRequests();
+      const result = await run(["get", "pods"], person(LOGGED_IN));
+      assert.deepEqual(podNames(result), PODS);
+      assert.equal(result.browserUrls.length, 1);
+      assertRefreshThenLogin(local);
+    });
+  }
+
   await step("kubectl together-login clean, then the browser again", async () => {
-    assertKubectlSucceeded(await run(["together-login", "clean"]));
+    const clean = await run(["together-login", "clean"]);
+    assertKubectlSucceeded(clean);
+    assert.match(clean.stderr, /^Deleted the token cache at .*\/oidc-login$/m);
     assert.deepEqual(await client.sandbox.cacheEntries(), []);
+    local?.clearRequests();
     const result = await run(["auth", "whoami", "-o", "json"], person(LOGGED_IN));
     assert.equal(whoamiUser(result).username, username);
     assert.equal(result.browserUrls.length, 1);
+    if (local) {
+      assert.equal(local.countRequests({ path: "/token", grantType: "authorization_code" }), 1);
+    }
   });
 
   if (provider.passwordGrant && provider.user) {
@@ -170,6 +227,7 @@ export async function runScenarios(
   }
   if (device?.kind === "approve") {
     await step("the device-code grant, approved in the browser", async () => {
+      local?.clearRequests();
       const result = await run(
         ["--user=oidc-device", "auth", "whoami", "-o", "json"],
         person(device.done),
@@ -177,6 +235,13 @@ export async function runScenarios(
       assert.equal(whoamiUser(result).username, username);
       assert.equal(result.browserUrls.length, 1);
       assert.match(result.stderr, /^To log in, open \S+ in a browser/m);
+      if (local) {
+        const [verificationUrl] = result.browserUrls;
+        assert.ok(verificationUrl.startsWith(`${issuerUrl}/device`), verificationUrl);
+        assert.equal(local.countRequests({ path: "/device/auth" }), 1);
+        assert.ok(local.countRequests({ path: "/token", grantType: DEVICE_CODE_GRANT_TYPE }) >= 1);
+        assert.equal(local.countRequests({ path: "/token", grantType: "authorization_code" }), 0);
+      }
     });
   } else if (device?.kind === "refused") {
     await step("the device-code grant is refused at once, with a clear line", async () => {
@@ -217,12 +282,43 @@ export async function runScenarios(
     );
   }
 
+  const other = provider.otherUser;
   await step("a user without a binding gets kubectl's Forbidden", async () => {
-    apiserver.setBindings([]);
-    const result = await run(["get", "pods"]);
+    if (!other) {
+      apiserver.setBindings([]);
+      const result = await run(["get", "pods"]);
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, forbiddenPodsPattern(username));
+      return;
+    }
+    // Another person logs in, on a cache of their own; only the first one is bound.
+    await using otherClient = await KubectlClient.create({
+      issuerUrl,
+      apiServer: apiserver,
+      extraNetHosts: provider.extraNetHosts,
+    });
+    await otherClient.setCredentials("oidc", [
+      ...flags.filter((flag) => !flag.startsWith("--browser-command=")),
+      `--browser-command=${otherClient.browserCommand}`,
+    ]);
+    const result = await otherClient.kubectl(
+      ["get", "pods"],
+      person(LOGGED_IN, runEnv, other.user),
+    );
     assert.equal(result.code, 1);
-    assert.match(result.stderr, forbiddenPodsPattern(username));
+    assert.equal(result.stdout, "");
+    assert.equal(result.browserUrls.length, 1);
+    assert.match(result.stderr, forbiddenPodsPattern(other.expectedUsername));
+    assert.equal(apiserver.decisions.at(-1)?.outcome, "forbidden");
   });
+}
+
+/** The provider saw a refused refresh (the token it does not know), then one login. */
+function assertRefreshThenLogin(local: LocalProvider): void {
+  assert.deepEqual(
+    local.requestsTo("/token").map((request) => [request.grantType, request.status]),
+    [["refresh_token", 400], ["authorization_code", 200]],
+  );
 }
 
 async function entryBytes(client: KubectlClient): Promise<Uint8Array> {

@@ -145,6 +145,8 @@ Deno.test("waiting for a lock gives up after the timeout, naming the holder", as
       args: ["run", "--no-prompt", "-A", CHILD, "lock", dir, KEY_ID, "0", "300"],
       stdout: "piped",
       stderr: "piped",
+      // It gives up after 300 ms; a waiter that never does is killed, and the test fails.
+      signal: AbortSignal.timeout(LINE_TIMEOUT_MS),
     });
     const { code, stderr } = await waiter.output();
     assert.notEqual(code, 0);

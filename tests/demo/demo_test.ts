@@ -1,64 +1,12 @@
 /**
  * `deno task demo` as a person runs it: a process that must exit 0 after narrating each step,
  * with the facts it narrates (who kubectl says you are, the cache hit, the refresh) taken from
- * the real run. Once as `deno task demo` (headless Chromium here, no display), once with the
- * scripted user agent a machine without Chromium gets.
+ * the real run, here as `deno task demo` (headless Chromium here, no display);
+ * demo_scripted_test.ts runs it with the scripted user agent a machine without Chromium gets.
  */
 
 import assert from "node:assert/strict";
-import { chromiumAvailability } from "../support/browser.ts";
-import { kubectlAvailability, toolGate } from "../support/cluster.ts";
-
-const ROOT = new URL("../../", import.meta.url).pathname;
-
-const kubectl = await kubectlAvailability();
-const chromium = await chromiumAvailability();
-const gate = toolGate([kubectl.ok ? undefined : kubectl.reason]);
-
-/** Runs the demo without a display (so never a window), returning its exit code and output. */
-async function runDemo(...args: string[]): Promise<{ code: number; output: string }> {
-  const env: Record<string, string> = { NO_COLOR: "1" };
-  for (const name of ["PATH", "HOME", "DENO_DIR", "XDG_CACHE_HOME", "CHROMIUM_PATH"]) {
-    const value = Deno.env.get(name);
-    if (value !== undefined) env[name] = value;
-  }
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "demo", ...args],
-    cwd: ROOT,
-    env,
-    clearEnv: true,
-    stdin: "null",
-  }).output();
-  const decoder = new TextDecoder();
-  return { code, output: decoder.decode(stdout) + decoder.decode(stderr) };
-}
-
-/** What every run must narrate, whoever does the login. */
-async function assertNarration(output: string, mode: RegExp): Promise<void> {
-  assert.match(output, mode);
-  assert.match(output, /^\[1\/6\] Start an identity provider and a Kubernetes API server/m);
-  // setup logs in and caches its token, so no kubectl command after it opens the browser.
-  assert.equal(
-    output.match(/-> The plugin opened the browser on http:\/\/localhost:\d+\/login\/[\w-]{43}$/gm)
-      ?.length,
-    1,
-  );
-  assert.match(output, /^ {2}\$ kubectl config set-credentials oidc .*--exec-arg=get-token /m);
-  assert.match(output, /^ {4}User "oidc" set\.$/m);
-  assert.match(output, /^ {4}Username {4}http:\/\/127\.0\.0\.1:\d+#alice$/m);
-  assert.match(output, /^ {4}Groups {6}\[developers system:authenticated\]$/m);
-  assert.equal(output.match(/^ {4}web-7d4b9c8f6-x2k9q {6}1\/1 {5}Running/gm)?.length, 2);
-  assert.match(output, /Cache hit: the plugin answered from its cache\. No browser opened/);
-  assert.match(output, /identity provider saw no request at all\./);
-  assert.match(
-    output,
-    /Refreshed: the plugin sent the refresh token .*\n.*\(1 refresh_token request/,
-  );
-  assert.match(output, /^Demo finished in [\d.]+ s; nothing is left running\.$/m);
-  const temp = output.match(/^and removing (\S+)\.$/m)?.[1];
-  assert.ok(temp, "the demo did not say which directory it used");
-  await assert.rejects(Deno.stat(temp), Deno.errors.NotFound);
-}
+import { assertNarration, chromium, gate, runDemo } from "./demo_run.ts";
 
 Deno.test({
   name: `deno task demo runs to the end and narrates each step${gate.nameSuffix}`,
@@ -71,20 +19,5 @@ Deno.test({
       output,
       chromium.ok ? /Logins: no display here, so headless Chromium/ : /scripted user agent/,
     );
-  },
-});
-
-Deno.test({
-  name: `deno task demo without Chromium logs in with the scripted user agent${
-    gate.nameSuffix ||
-    (chromium.ok ? "" : " (skipped: no Chromium, so the run above used the scripted user agent)")
-  }`,
-  ignore: gate.ignore || !chromium.ok,
-  async fn() {
-    gate.assertPresent();
-    const { code, output } = await runDemo("--browser=scripted");
-    assert.equal(code, 0, output);
-    await assertNarration(output, /Logins: no Chromium found, so the scripted user agent/);
-    assert.doesNotMatch(output, /Chromium logged in/);
   },
 });

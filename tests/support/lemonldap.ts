@@ -87,6 +87,21 @@ export const LEMONLDAP_CLIENT_SECRET = "llng+s3cret/with=all:the%chars";
 
 /** Starts the provider; see the module documentation. */
 export async function startLemonLdap(options: LemonLdapOptions = {}): Promise<LemonLdap> {
+  // Its ports were free when chosen, but another process may bind one before nginx does: then
+  // this starts again on other ports.
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (error) {
+      if (!(error instanceof PortTakenError) || attempt >= 3) throw error;
+    }
+  }
+}
+
+/** nginx could not bind the port chosen for it. */
+class PortTakenError extends Error {}
+
+async function startOnce(options: LemonLdapOptions): Promise<LemonLdap> {
   const root = await Deno.makeTempDir({ prefix: "lemonldap-" });
   const processes: Deno.ChildProcess[] = [];
   const paths = pathsOf(root);
@@ -197,8 +212,10 @@ export async function startLemonLdap(options: LemonLdapOptions = {}): Promise<Le
     };
   } catch (error) {
     const log = await Deno.readTextFile(`${paths.log}/llng.log`).catch(() => "");
+    const nginxLog = await Deno.readTextFile(`${paths.log}/nginx-error.log`).catch(() => "");
     await close();
-    throw new Error(
+    const taken = /bind\(\) to \S+ failed \(98: Address already in use\)/.test(nginxLog);
+    throw new (taken ? PortTakenError : Error)(
       `LemonLDAP::NG did not start: ${(error as Error).message}\n${
         log.split("\n").slice(0, 40).join("\n")
       }`,

@@ -50,6 +50,12 @@ export interface RunOptions {
   stdinStream?: boolean;
 }
 
+/**
+ * How long a test waits for a plugin's line or exit before it kills the plugin and fails: far
+ * beyond any wait a test means (its longest is a 30 s timeout), so only a hang reaches it.
+ */
+const HANG_LIMIT_MS = 120_000;
+
 /** A plugin process that is running. */
 export class RunningPlugin {
   readonly #process: Deno.ChildProcess;
@@ -100,8 +106,9 @@ export class RunningPlugin {
   async waitForLine(pattern: RegExp): Promise<RegExpMatchArray> {
     const seen = this.#stderrLines.map((line) => pattern.exec(line)).find(Boolean);
     if (seen) return seen;
-    const match = await new Promise<RegExpMatchArray>((resolve) =>
-      this.#waiters.push({ pattern, resolve })
+    const match = await this.#unlessHung(
+      new Promise<RegExpMatchArray>((resolve) => this.#waiters.push({ pattern, resolve })),
+      `printing ${pattern}`,
     );
     if (match.index === -1) {
       throw new Error(`the plugin exited before printing ${pattern}:\n${this.stderr}`);
@@ -142,12 +149,33 @@ export class RunningPlugin {
 
   /** Waits for the exit. */
   result(): Promise<PluginResult> {
-    this.#result ??= (async () => {
-      const [status, stdout] = await Promise.all([this.#process.status, this.#stdout]);
-      await this.#stderrDone;
-      return { code: status.code, stdout, stderr: this.stderr };
-    })();
+    this.#result ??= this.#unlessHung(
+      (async () => {
+        const [status, stdout] = await Promise.all([this.#process.status, this.#stdout]);
+        await this.#stderrDone;
+        return { code: status.code, stdout, stderr: this.stderr };
+      })(),
+      "exiting",
+    );
     return this.#result;
+  }
+
+  /** `promise`, unless the plugin hangs: then it is killed and this rejects, saying so. */
+  async #unlessHung<T>(promise: Promise<T>, what: string): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const hung = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.kill("SIGKILL");
+        reject(
+          new Error(`the plugin hung: not ${what} after ${HANG_LIMIT_MS} ms:\n${this.stderr}`),
+        );
+      }, HANG_LIMIT_MS);
+    });
+    try {
+      return await Promise.race([promise, hung]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 

@@ -112,6 +112,14 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
         if (key.startsWith("RefreshToken:")) store.delete(key);
       }
     },
+    ageDeviceCodes: (seconds) => {
+      for (const [key, code] of store) {
+        if (!key.startsWith("DeviceCode:")) continue;
+        for (const field of ["iat", "exp"] as const) {
+          if (typeof code[field] === "number") code[field] -= seconds;
+        }
+      }
+    },
     failNextRefresh: (status = 503, oauthError) => {
       [state.failRefresh, state.failRefreshError] = [status, oauthError];
     },

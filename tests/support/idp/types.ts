@@ -83,6 +83,11 @@ export interface TestIdp extends AsyncDisposable, MetadataControls {
   setIdTokenTtl(seconds: number): void;
   /** Makes every refresh token issued so far invalid (`invalid_grant`). */
   revokeRefreshTokens(): void;
+  /**
+   * Moves the device codes issued so far `seconds` into the past, as the clock would: a code
+   * expires once it is older than `deviceCodeTtlSec`, without a test sleeping for it.
+   */
+  ageDeviceCodes(seconds: number): void;
   /** Answers the next refresh token request with this status, and this OAuth error if given. */
   failNextRefresh(status?: number, oauthError?: string): void;
   /** Answers the next token request, whatever its grant, with this status and no OAuth error. */
