@@ -83,8 +83,15 @@ export async function loginWithDeviceCode(
 ): Promise<TokenSet> {
   const authorization = await requestDeviceAuthorization(session, options.authRequestExtraParams);
   showVerificationUri(authorization, options, interaction);
-  using _details = await showDeviceCodeDetails(authorization, options, interaction);
-  const response = await pollDeviceToken(session, authorization, options, interaction);
+  using details = await showDeviceCodeDetails(authorization, options, interaction);
+  let response: TokenResponse;
+  try {
+    response = await pollDeviceToken(session, authorization, options, interaction);
+  } catch (error) {
+    // The provider counts whole seconds, so it may call the code expired just before our clock.
+    if (error instanceof AuthenticationError && error.reason === "expired") details.expired();
+    throw error;
+  }
   return await verifySessionResponse(session, response);
 }
 

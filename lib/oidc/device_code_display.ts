@@ -13,6 +13,12 @@ import type { DeviceAuthorization } from "./device_code.ts";
 /** How often the countdown is redrawn. */
 const TICK_MS = 1000;
 
+/** The device code's countdown on display; disposing it stops the countdown. */
+export interface DeviceCodeDetails extends Disposable {
+  /** Says the code expired now: the provider said so, whatever our clock says. */
+  expired(): void;
+}
+
 /**
  * Shows the QR code and the expiry, and keeps the countdown running until disposed.
  *
@@ -23,21 +29,21 @@ export async function showDeviceCodeDetails(
   options: Pick<LoginOptions, "deviceCodeQr">,
   interaction: Interaction,
   now: () => number = Date.now,
-): Promise<Disposable> {
+): Promise<DeviceCodeDetails> {
   const { logger } = interaction;
   const uri = authorization.verificationUriComplete;
   if (options.deviceCodeQr && uri) {
     const { renderUnicodeCompact } = await import("uqr");
     logger.info(`Or scan this QR code with a phone:\n${renderUnicodeCompact(uri).trimEnd()}`);
   }
-  if (authorization.expiresIn === undefined) return { [Symbol.dispose]() {} };
+  if (authorization.expiresIn === undefined) return { expired() {}, [Symbol.dispose]() {} };
   const expiresAt = now() + authorization.expiresIn * 1000;
   logger.info(
     `The code expires in ${formatDuration(authorization.expiresIn)}, at ${clockTime(expiresAt)}`,
   );
   let announced = false;
-  const announceExpiry = () => {
-    if (announced || now() < expiresAt) return;
+  const announceExpiry = (reported = false) => {
+    if (announced || (!reported && now() < expiresAt)) return;
     announced = true;
     clearInterval(timer);
     logger.status?.(undefined);
@@ -50,6 +56,7 @@ export async function showDeviceCodeDetails(
   };
   const timer = setInterval(tick, TICK_MS);
   return {
+    expired: () => announceExpiry(true),
     [Symbol.dispose]() {
       // The poll may notice the expiry before the next tick does.
       announceExpiry();
