@@ -106,8 +106,9 @@ class LockingFileStore extends EncryptedFileCache implements TokenStore {
  * name as additional authenticated data), so a file that was damaged, swapped or forged without
  * the key reads as absent and is fetched again, never trusted. Documents are keyed like entries by
  * everything that could change the answer: the issuer, the URL, the request headers and the trust
- * roots; the file name starts with the issuer's own digest ({@link metadataIssuerPrefix}). It lives here rather than in a module of its own so that the cache-hit path's module
- * graph, which Deno reads in full at start-up, stays as it was.
+ * roots; the file name starts with the issuer's own digest ({@link metadataIssuerPrefix}). It
+ * lives here rather than in a module of its own so that the cache-hit path's module graph, which
+ * Deno reads in full at start-up, stays as it was.
  */
 export function metadataDocumentStore(
   cache: EncryptedFileCache,
