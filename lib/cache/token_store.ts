@@ -114,8 +114,11 @@ export function metadataDocumentStore(
   cache: EncryptedFileCache,
   scope: MetadataScope,
 ): MetadataDocumentStore {
+  // The same for every document of the store: hashed once, on the first use.
+  let issuerPrefix: Promise<string> | undefined;
   const nameOf = async (url: string): Promise<string> =>
-    await metadataIssuerPrefix(scope.issuerUrl) + await sha256Hex(JSON.stringify([
+    await (issuerPrefix ??= metadataIssuerPrefix(scope.issuerUrl)) +
+    await sha256Hex(JSON.stringify([
       ["certificateAuthorities", [...scope.certificateAuthorities]],
       ["certificateAuthorityData", [...scope.certificateAuthorityData]],
       ["issuerUrl", scope.issuerUrl],
